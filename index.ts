@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { createOnRoute } from './lib/ajax-route'
+import { buildAuthHook } from './lib/auth'
+import { createEnvelopeWriter } from './lib/envelope'
+import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from './lib/http'
+import { parse, stringify } from './lib/json'
+import { normalizePluginOptions } from './lib/options'
+import type {
+  AjaxAuthStrategy as AuthStrategy,
+  AjaxCheckHook as CheckHook,
+  AjaxErrorBody as ErrorBody,
+  AjaxRouteOptions as RouteOptions,
+  AjaxutilsOptions as PluginOptions
+} from './lib/types'
+import { appState, claimUnmatched, createUnmatchedHook } from './lib/unmatched'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Makes the route an ajax route: `true`, `false` (opt out of `all`) or its options. */
+    ajax?: boolean | RouteOptions
+  }
+}
+
+/** The JSON writer and reader the plugin uses (the seed's `from ajaxutils import json`). */
+const jsonTools = Object.freeze({ stringify, parse })
+
+async function ajaxutils (fastify: FastifyInstance, options: PluginOptions): Promise<void> {
+  const knownMethods = new Set(fastify.supportedMethods)
+  const settings = normalizePluginOptions(options, knownMethods)
+  const writer = createEnvelopeWriter(settings)
+  const auth = settings.authenticate === null ? null : await buildAuthHook(fastify, settings.authenticate, settings.relation)
+  const state = appState(fastify)
+
+  if (settings.all !== null) state.prefixes.push({ prefix: fastify.prefix, writer })
+  if (claimUnmatched(state, fastify)) fastify.addHook('onRequest', createUnmatchedHook(fastify, state))
+  fastify.addHook('onRoute', createOnRoute({
+    settings,
+    tools: { writer, stringify: settings.stringify },
+    auth,
+    state,
+    knownMethods
+  }))
+}
+
+fp(ajaxutils, { fastify: '5.x', name: 'fastify-ajaxutils' })
+
+declare namespace ajaxutils {
+  export type AjaxRouteOptions = RouteOptions
+  export type AjaxutilsOptions = PluginOptions
+  export type AjaxErrorBody<E = string> = ErrorBody<E>
+  export type AjaxAuthStrategy = AuthStrategy
+  export type AjaxCheckHook = CheckHook
+  export { ajaxutils, ajaxutils as default, JsonResponseClass as JsonResponse, Http404Class as Http404, jsonTools as json }
+}
+
+// require() gets the plugin itself; default and named exports hang off it for import and TypeScript.
+Object.assign(ajaxutils, {
+  default: ajaxutils,
+  ajaxutils,
+  JsonResponse: JsonResponseClass,
+  Http404: Http404Class,
+  json: jsonTools
+})
+
+export = ajaxutils

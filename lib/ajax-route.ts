@@ -1,0 +1,115 @@
+import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { AuthHook } from './auth'
+import { chainErrorHandlers, createErrorHandler } from './error-handler'
+import { createGuard } from './guard'
+import { routeMethods } from './methods'
+import type { AjaxutilsSettings } from './options'
+import { createOnSend, wrapHandler, type ResponseTools } from './response'
+import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, type OptionsSource } from './route-config'
+import type { AjaxRouteOptions } from './types'
+import { indexAjaxRoute, type AppState } from './unmatched'
+
+type Hook = (...args: never[]) => unknown
+
+const kInstalled = Symbol('fastify-ajaxutils.installed')
+
+/** The parts of Fastify's route options the plugin reads and replaces. */
+interface RouteRecord {
+  [key: string]: unknown
+  [kInstalled]?: Installed
+  method: string | string[]
+  url: string
+  config?: { ajax?: unknown }
+  schema?: { response?: unknown }
+  handler: Parameters<typeof wrapHandler>[0]
+  errorHandler?: Parameters<typeof chainErrorHandlers>[0]
+}
+
+/** What one registration changed on a route, so that a nearer registration can take it back. */
+interface Installed {
+  handler: RouteRecord['handler']
+  errorHandler: RouteRecord['errorHandler']
+  onSend: Hook
+  guard: { stage: string, hook: Hook } | null
+  /** The `all` defaults the route was made ajax with, for nearer registrations without `all`. */
+  defaults: AjaxRouteOptions | null
+}
+
+function hooksOf (value: unknown): Hook[] {
+  if (value === undefined || value === null) return []
+  return Array.isArray(value) ? [...value] : [value as Hook]
+}
+
+function without (hooks: unknown, hook: Hook): Hook[] {
+  return hooksOf(hooks).filter((candidate) => candidate !== hook)
+}
+
+function uninstall (route: RouteRecord, installed: Installed): void {
+  route.handler = installed.handler
+  route.errorHandler = installed.errorHandler
+  route.onSend = without(route.onSend, installed.onSend)
+  if (installed.guard !== null) route[installed.guard.stage] = without(route[installed.guard.stage], installed.guard.hook)
+}
+
+export interface RouteInstaller {
+  settings: AjaxutilsSettings
+  tools: ResponseTools
+  auth: AuthHook | null
+  state: AppState
+  knownMethods: ReadonlySet<string>
+}
+
+/**
+ * The plugin's onRoute hook: reads `config.ajax` once, checks and normalizes it, and gives an ajax
+ * route its handler wrapper, error handler, onSend hook and (when it restricts anything) its guard.
+ * Nothing is decided per request that can be decided here.
+ */
+export function createOnRoute ({ settings, tools, auth, state, knownMethods }: RouteInstaller) {
+  const errorHandler = createErrorHandler(tools.writer, settings.debug)
+  const onSend: Hook = createOnSend(tools)
+  // Fastify registers the HEAD twin of a GET route right after it, from the same options.
+  let lastGet: { url: string, config: unknown } | null = null
+
+  return function ajaxOnRoute (this: FastifyInstance, routeOptions: RouteOptions): void {
+    const route = routeOptions as unknown as RouteRecord
+    const methods = routeMethods(route.method)
+    const isHeadTwin = route.method === 'HEAD' && lastGet !== null && lastGet.url === route.url && lastGet.config === route.config
+    lastGet = methods.includes('GET') ? { url: route.url, config: route.config } : null
+
+    const previous = route[kInstalled]
+    const own = route.config?.ajax
+    const defaults = settings.all ?? previous?.defaults ?? null
+    if (own === false || (own === undefined && defaults === null)) return
+
+    const source: OptionsSource = { route: `${methods.join(',')} ${route.url}`, prefix: 'config.ajax' }
+    let ajaxOptions: AjaxRouteOptions
+    if (own === undefined || own === true) ajaxOptions = defaults ?? {}
+    else {
+      const checked = checkRouteOptions(own, source, knownMethods)
+      ajaxOptions = defaults === null ? checked : mergeRouteOptions(defaults, checked)
+    }
+    const ajax = buildAjaxRoute(ajaxOptions, source, isHeadTwin ? null : methods)
+
+    if (previous !== undefined) uninstall(route, previous)
+    const installed: Installed = {
+      handler: route.handler,
+      errorHandler: route.errorHandler,
+      onSend,
+      guard: null,
+      defaults
+    }
+    route.handler = wrapHandler(route.handler, route.schema?.response !== undefined, tools)
+    route.errorHandler = route.errorHandler === undefined ? errorHandler : chainErrorHandlers(route.errorHandler, errorHandler)
+    const sendHooks = hooksOf(route.onSend)
+    // The twin's last onSend is Fastify's, which measures the body and drops it: ours must run first.
+    sendHooks.splice(isHeadTwin ? sendHooks.length - 1 : sendHooks.length, 0, onSend)
+    route.onSend = sendHooks
+    if (ajax.loginRequired || ajax.allowed !== null) {
+      const guard: Hook = createGuard(ajax, auth, tools.writer, settings.hook)
+      route[settings.hook] = [...hooksOf(route[settings.hook]), guard]
+      installed.guard = { stage: settings.hook, hook: guard }
+    }
+    route[kInstalled] = installed
+    indexAjaxRoute(state, methods, route.url, tools.writer)
+  }
+}

@@ -1,0 +1,67 @@
+import fastifyAuth from '@fastify/auth'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { FST_AJAX_STRATEGY_FAILED } from './errors'
+import type { AjaxAuthStrategy } from './types'
+
+/** The hook `@fastify/auth` builds from the strategies. */
+export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: (error?: unknown) => void) => void
+
+/** Without strategies, a request is logged in when an auth plugin has set a truthy `request.user`. */
+export function hasUser (request: FastifyRequest): boolean {
+  return Boolean((request as FastifyRequest & { user?: unknown }).user)
+}
+
+function describe (value: unknown): string {
+  if (typeof value === 'object' && value !== null) return Object.prototype.toString.call(value)
+  return String(value)
+}
+
+// @fastify/auth counts a strategy that throws or rejects with a falsy value (null, undefined)
+// as a success. A login check must not, so every failure becomes an Error first.
+function toFailure (value: unknown): Error {
+  if (value instanceof Error) return value
+  const failure: Error & { statusCode?: number } = new FST_AJAX_STRATEGY_FAILED(describe(value))
+  if (typeof value === 'object' && value !== null && (value as { statusCode?: unknown }).statusCode === 403) {
+    failure.statusCode = 403
+  }
+  return failure
+}
+
+/** Wraps a strategy so that whatever it throws or rejects with counts as a failure. */
+export function guardStrategy (strategy: AjaxAuthStrategy): AjaxAuthStrategy {
+  return function ajaxStrategy (request, reply, done) {
+    let result
+    try {
+      result = strategy.call(this, request, reply, (error) => done(error === undefined || error === null ? error : toFailure(error)))
+    } catch (error) {
+      done(toFailure(error))
+      return
+    }
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      return result.then(() => undefined, (error: unknown) => { throw toFailure(error) })
+    }
+    return result
+  }
+}
+
+/** A failed strategy answers 403 when it says the user is known but not allowed, else 401. */
+export function failureStatus (failure: unknown): 401 | 403 {
+  return (failure as { statusCode?: unknown }).statusCode === 403 ? 403 : 401
+}
+
+/**
+ * Builds the login hook from the strategies with `@fastify/auth`, registered in a context of its
+ * own so that it works whether or not the app registers `@fastify/auth` too.
+ */
+export async function buildAuthHook (
+  fastify: FastifyInstance,
+  strategies: readonly AjaxAuthStrategy[],
+  relation: 'or' | 'and'
+): Promise<AuthHook> {
+  let hook: AuthHook | undefined
+  await fastify.register(async function ajaxutilsAuth (context) {
+    await context.register(fastifyAuth)
+    hook = context.auth(strategies.map(guardStrategy), { relation }) as unknown as AuthHook
+  })
+  return hook as AuthHook
+}

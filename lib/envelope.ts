@@ -1,0 +1,124 @@
+import { STATUS_CODES } from 'node:http'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import Negotiator from 'negotiator'
+
+export const JSON_TYPE = 'application/json; charset=utf-8'
+export const PROBLEM_TYPE = 'application/problem+json'
+const OFFERED_TYPES = ['application/json', PROBLEM_TYPE]
+
+// The seed's own words where it has them; HTTP's reason phrase everywhere else.
+const SEED_MESSAGES: Readonly<Record<number, string>> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  500: 'Internal Server Error'
+}
+
+/** The text of the `error` field for a status when nothing more specific may be said. */
+export function defaultMessage (status: number): string {
+  return SEED_MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error'
+}
+
+/** What an error body may carry besides `error`. */
+export interface ErrorExtras {
+  /** Validation errors of a 400. */
+  details?: unknown
+  /** Real message and stack of a 5xx, only with plugin option `debug`. */
+  debug?: { message: string, stack?: string }
+}
+
+export interface EnvelopeOptions {
+  requestId: boolean
+  wwwAuthenticate: string | undefined
+  stringify: (value: unknown) => string
+}
+
+/**
+ * Writes error answers: sets status and headers on the reply and returns the body. Bodies of the
+ * fixed errors (401, 403, 404, 405, 500 and every reason-phrase answer) are built once, as Buffers,
+ * which also marks them as final for the route's onSend hook.
+ */
+export interface EnvelopeWriter {
+  /** An error whose message is text. */
+  text (request: FastifyRequest, reply: FastifyReply, status: number, message: string, extras?: ErrorExtras): Buffer
+  /** An error whose value is already written as JSON text (what `reply.code(400).send(x)` gave). */
+  json (request: FastifyRequest, reply: FastifyReply, status: number, errorJson: string): Buffer
+}
+
+function wantsProblem (request: FastifyRequest): boolean {
+  const accept = request.headers.accept
+  // Most clients never ask for problem details: skip negotiation unless the type is named.
+  if (accept === undefined || !accept.includes('problem+json')) return false
+  return new Negotiator(request.raw).mediaType(OFFERED_TYPES) === PROBLEM_TYPE
+}
+
+function detailOf (errorJson: string): string | undefined {
+  if (errorJson.charCodeAt(0) !== 34 /* " */) return undefined
+  return JSON.parse(errorJson) as string
+}
+
+export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter {
+  const { requestId, wwwAuthenticate, stringify } = options
+  const fixedBodies = new Map<number, Buffer>()
+
+  function prepare (request: FastifyRequest, reply: FastifyReply, status: number): boolean {
+    reply.code(status)
+    if (status === 401 && wwwAuthenticate !== undefined) reply.header('www-authenticate', wwwAuthenticate)
+    const problem = wantsProblem(request)
+    reply.header('content-type', problem ? PROBLEM_TYPE : JSON_TYPE)
+    return problem
+  }
+
+  function tail (request: FastifyRequest, extras: ErrorExtras | undefined): string {
+    let text = ''
+    if (extras?.details !== undefined) text += ',"details":' + stringify(extras.details)
+    if (extras?.debug !== undefined) text += ',"debug":' + JSON.stringify(extras.debug)
+    if (requestId) text += ',"requestId":' + JSON.stringify(request.id)
+    return text + '}'
+  }
+
+  function envelope (request: FastifyRequest, errorJson: string, extras: ErrorExtras | undefined): Buffer {
+    return Buffer.from('{"status":"error","error":' + errorJson + tail(request, extras))
+  }
+
+  function problem (request: FastifyRequest, status: number, errorJson: string, extras: ErrorExtras | undefined): Buffer {
+    const title = STATUS_CODES[status] ?? 'Error'
+    const detail = detailOf(errorJson)
+    const head = {
+      type: 'about:blank',
+      title,
+      status,
+      detail: detail ?? title,
+      instance: request.url
+    }
+    const text = JSON.stringify(head)
+    // A non-text error value (an object sent with reply.code(4xx)) stays available as `error`.
+    const error = detail === undefined ? ',"error":' + errorJson : ''
+    return Buffer.from(text.slice(0, -1) + error + tail(request, extras))
+  }
+
+  function fixedBody (status: number, message: string): Buffer {
+    let body = fixedBodies.get(status)
+    if (body === undefined) {
+      body = Buffer.from('{"status":"error","error":' + JSON.stringify(message) + '}')
+      fixedBodies.set(status, body)
+    }
+    return body
+  }
+
+  for (const status of [401, 403, 404, 405, 500]) fixedBody(status, defaultMessage(status))
+
+  return {
+    text (request, reply, status, message, extras) {
+      const asProblem = prepare(request, reply, status)
+      if (asProblem) return problem(request, status, JSON.stringify(message), extras)
+      if (!requestId && extras === undefined && message === defaultMessage(status)) return fixedBody(status, message)
+      return envelope(request, JSON.stringify(message), extras)
+    },
+    json (request, reply, status, errorJson) {
+      const asProblem = prepare(request, reply, status)
+      return asProblem ? problem(request, status, errorJson, undefined) : envelope(request, errorJson, undefined)
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { FST_AJAX_STATUS } from './errors'
+
+/** Headers a handler may set with a tuple or a `JsonResponse`. */
+export type AjaxHeaders = Record<string, string | number | string[]>
+
+export interface JsonResponseInit {
+  /** HTTP status; overrides an earlier `reply.code()`. Leave it out to keep the reply's status. */
+  status?: number
+  /** Extra response headers. */
+  headers?: AjaxHeaders
+}
+
+export function isStatus (value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599
+}
+
+export function isPlainObject (value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/**
+ * A handler's answer with its own status and headers (the seed's `ajaxutils.http.JsonResponse`).
+ * With a status of 400 or more, `data` becomes the `error` of the error envelope.
+ */
+export class JsonResponse<T = unknown> {
+  readonly data: T
+  readonly status: number | undefined
+  readonly headers: AjaxHeaders | undefined
+
+  constructor (data: T, init: JsonResponseInit = {}) {
+    if (init.status !== undefined && !isStatus(init.status)) throw new FST_AJAX_STATUS(String(init.status))
+    this.data = data
+    this.status = init.status
+    this.headers = init.headers
+  }
+}
+
+/** Throw it from an ajax route to answer 404 `Not found` (the seed's `django.http.Http404`). */
+export class Http404 extends Error {
+  readonly statusCode = 404
+
+  constructor (message = 'Not found') {
+    super(message)
+    this.name = 'Http404'
+  }
+}
+
+/**
+ * `[data, status]` or `[data, status, headers]`: 2 or 3 items, an integer status from 100 to 599,
+ * and headers as a plain object. Any other array is data.
+ */
+export function isStatusTuple (value: readonly unknown[]): value is [unknown, number, AjaxHeaders?] {
+  const length = value.length
+  if ((length !== 2 && length !== 3) || !isStatus(value[1])) return false
+  return length === 2 || isPlainObject(value[2])
+}

@@ -1,0 +1,117 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { defaultMessage, JSON_TYPE, type EnvelopeWriter } from './envelope'
+import { isStatusTuple, JsonResponse, type AjaxHeaders } from './http'
+import type { Stringify } from './json'
+
+type Handler = (this: unknown, request: FastifyRequest, reply: FastifyReply) => unknown
+type OnSendDone = (error: Error | null, payload?: unknown) => void
+
+export interface ResponseTools {
+  writer: EnvelopeWriter
+  stringify: Stringify
+}
+
+function isJsonType (type: unknown): boolean {
+  return typeof type === 'string' && type.includes('json')
+}
+
+function applyStatus (reply: FastifyReply, status: number | undefined, headers: AjaxHeaders | undefined): void {
+  if (status !== undefined) reply.code(status)
+  if (headers !== undefined) reply.headers(headers)
+}
+
+/**
+ * Turns what a handler returned into what Fastify sends: tuples and `JsonResponse` set status and
+ * headers; error statuses get their final bytes here (a Buffer, which the onSend hook leaves alone).
+ */
+function toPayload (value: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (value instanceof JsonResponse) {
+    applyStatus(reply, value.status, value.headers)
+    if (reply.statusCode < 400) return value.data
+    return tools.writer.json(request, reply, reply.statusCode, tools.stringify(value.data ?? defaultMessage(reply.statusCode)))
+  }
+  if (Array.isArray(value) && isStatusTuple(value)) {
+    applyStatus(reply, value[1], value[2])
+    if (value[1] < 400) return value[0]
+    // The seed's `return data, 418` answers data as is, even for an error status: not wrapped.
+    reply.header('content-type', JSON_TYPE)
+    return Buffer.from(tools.stringify(value[0]))
+  }
+  return value
+}
+
+/**
+ * Wraps a route handler. Routes without a response schema serialize with the plugin's writer
+ * (Dates, BigInts); routes with one keep Fastify's compiled serializer.
+ */
+export function wrapHandler (handler: Handler, hasResponseSchema: boolean, tools: ResponseTools): Handler {
+  // Strings a handler sends with a content type of its own are already written; the rest is data.
+  const serializer = hasResponseSchema ? null : (payload: unknown) => typeof payload === 'string' ? payload : tools.stringify(payload)
+  return function ajaxHandler (request, reply) {
+    if (serializer !== null) reply.serializer(serializer)
+    const result = handler.call(this, request, reply)
+    if (typeof result !== 'object' || result === null) return result
+    if (typeof (result as Promise<unknown>).then === 'function') {
+      if (result === reply) return result
+      return (result as Promise<unknown>).then((value) => toPayload(value, request, reply, tools))
+    }
+    return toPayload(result, request, reply, tools)
+  }
+}
+
+/**
+ * The last onSend hook of an ajax route: every answer leaves as JSON, every error status as the
+ * envelope, and no redirect leaves at all. Buffers and streams are final bytes and pass untouched.
+ */
+export function createOnSend (tools: ResponseTools) {
+  const { writer } = tools
+  return function ajaxOnSend (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone): void {
+    const status = reply.statusCode
+    const isText = typeof payload === 'string'
+    if (!isText && payload !== undefined && payload !== null) {
+      done(null)
+      return
+    }
+    if (status < 300) {
+      done(null, successBody(reply, status, payload as string | undefined | null))
+      return
+    }
+    if (status < 400) {
+      // A redirect would take fetch() to an HTML login page: an ajax route answers 401 instead.
+      if (!reply.hasHeader('location')) {
+        done(null)
+        return
+      }
+      reply.removeHeader('location')
+      done(null, writer.text(request, reply, 401, 'Unauthorized'))
+      return
+    }
+    if (!isText) {
+      done(null, writer.text(request, reply, status, defaultMessage(status)))
+      return
+    }
+    const type = reply.getHeader('content-type')
+    // No content type means the plugin's serializer wrote it; a JSON type means it is JSON already.
+    const errorJson = type === undefined || isJsonType(type) ? payload as string : JSON.stringify(payload)
+    done(null, writer.json(request, reply, status, errorJson))
+  }
+}
+
+function successBody (reply: FastifyReply, status: number, payload: string | undefined | null): string | undefined {
+  if (payload === undefined || payload === null) {
+    // 204 and 1xx carry no body by definition; any other success answers JSON null.
+    if (status === 204 || status < 200) return undefined
+    reply.header('content-type', JSON_TYPE)
+    return 'null'
+  }
+  const type = reply.getHeader('content-type')
+  if (type === undefined) {
+    reply.header('content-type', JSON_TYPE)
+    return payload
+  }
+  if (isJsonType(type)) return payload
+  // A plain string the handler sent (Fastify typed it text/plain): the seed answers it as a JSON string.
+  reply.header('content-type', JSON_TYPE)
+  return JSON.stringify(payload)
+}
