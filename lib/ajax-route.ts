@@ -5,7 +5,7 @@ import { createGuard } from './guard'
 import { routeMethods } from './methods'
 import type { AjaxutilsSettings } from './options'
 import { createOnSend, wrapHandler, type ResponseTools } from './response'
-import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, type OptionsSource } from './route-config'
+import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource } from './route-config'
 import type { AjaxRouteOptions } from './types'
 import { indexAjaxRoute, type AppState } from './unmatched'
 
@@ -81,7 +81,7 @@ export function createOnRoute ({ settings, tools, auth, state, knownMethods }: R
     const defaults = settings.all ?? previous?.defaults ?? null
     if (own === false || (own === undefined && defaults === null)) return
 
-    const source: OptionsSource = { route: `${methods.join(',')} ${route.url}`, prefix: 'config.ajax' }
+    const source = routeSource(`${methods.join(',')} ${route.url}`)
     let ajaxOptions: AjaxRouteOptions
     if (own === undefined || own === true) ajaxOptions = defaults ?? {}
     else {

@@ -5,6 +5,13 @@ import { FST_AJAX_UNSERIALIZABLE } from './errors'
 /** A JSON writer: the plugin's own, or the one given as plugin option `json.stringify`. */
 export type Stringify = (value: unknown) => string
 
+// SPEC §6 promises a TypeError: keep the plugin's error code, but let it say so by name too.
+function unserializable (type: string): TypeError {
+  const error = new FST_AJAX_UNSERIALIZABLE(type)
+  error.name = 'TypeError'
+  return error
+}
+
 function typeName (value: object): string {
   return value.constructor?.name ?? 'Object'
 }
@@ -22,9 +29,9 @@ function writeValue (_key: string, value: unknown): unknown {
       return value.toString()
     case 'function':
     case 'symbol':
-      throw new FST_AJAX_UNSERIALIZABLE(typeof value)
+      throw unserializable(typeof value)
     case 'object':
-      if (value !== null && isLossy(value)) throw new FST_AJAX_UNSERIALIZABLE(typeName(value))
+      if (value !== null && isLossy(value)) throw unserializable(typeName(value))
   }
   return value
 }
@@ -35,7 +42,7 @@ function writeValue (_key: string, value: unknown): unknown {
  */
 export function stringify (value: unknown): string {
   const text = JSON.stringify(value, writeValue)
-  if (text === undefined) throw new FST_AJAX_UNSERIALIZABLE(typeof value)
+  if (text === undefined) throw unserializable(typeof value)
   return text
 }
 

@@ -40,7 +40,7 @@ function checkBoolean (options: Record<string, unknown>, key: string): boolean {
 function checkAll (value: unknown, known: ReadonlySet<string>): AjaxRouteOptions | null {
   if (value === undefined || value === false) return null
   if (value === true) return {}
-  return checkRouteOptions(value, { route: '(every route)', prefix: 'option all' }, known)
+  return checkRouteOptions(value, { name: 'all', fail }, known)
 }
 
 function checkAuthenticate (value: unknown): readonly AjaxAuthStrategy[] | null {
@@ -66,7 +66,7 @@ function checkJson (value: unknown): Stringify {
 
 /** Checks plugin options up front and returns frozen settings; the caller's object is not touched. */
 export function normalizePluginOptions (value: unknown, knownMethods: ReadonlySet<string>): AjaxutilsSettings {
-  const options = value ?? {}
+  const options = value
   if (!isPlainObject(options)) fail('object expected: pass plugin options as a plain object')
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) fail(`'${key}' is unknown`)

@@ -87,7 +87,9 @@ export function createOnSend (tools: ResponseTools) {
       done(null, writer.text(request, reply, 401, 'Unauthorized'))
       return
     }
-    if (!isText) {
+    // reply.callNotFound() hands the request to the not-found handler, whose body describes the
+    // route; an ajax route answers the seed's 404 instead.
+    if (!isText || (status === 404 && request.is404)) {
       done(null, writer.text(request, reply, status, defaultMessage(status)))
       return
     }
@@ -106,11 +108,16 @@ function successBody (reply: FastifyReply, status: number, payload: string | und
     return 'null'
   }
   const type = reply.getHeader('content-type')
+  if (type === JSON_TYPE) return payload
   if (type === undefined) {
     reply.header('content-type', JSON_TYPE)
     return payload
   }
-  if (isJsonType(type)) return payload
+  if (isJsonType(type)) {
+    // Fastify adds the charset to JSON types it serializes itself; do the same for the plugin's.
+    if (!/charset/i.test(type as string)) reply.header('content-type', `${type as string}; charset=utf-8`)
+    return payload
+  }
   // A plain string the handler sent (Fastify typed it text/plain): the seed answers it as a JSON string.
   reply.header('content-type', JSON_TYPE)
   return JSON.stringify(payload)

@@ -19,15 +19,22 @@ const requireDeprecation = createDeprecation({
   message: 'config.ajax.require is deprecated: use config.ajax.methods, which takes a list'
 })
 
-/** Where the options come from, for error messages: `route GET /x` and `config.ajax`, or the plugin's `all`. */
+/** Where options come from: how messages name them (`config.ajax` or `all`) and which error to raise. */
 export interface OptionsSource {
-  route: string
-  prefix: string
+  readonly name: string
+  fail (problem: string): never
+}
+
+/** The source of a route's `config.ajax`: errors name the route. */
+export function routeSource (route: string): OptionsSource {
+  return {
+    name: 'config.ajax',
+    fail (problem) { throw new FST_AJAX_ROUTE_OPTION(route, problem) }
+  }
 }
 
 function fail (source: OptionsSource, key: string | null, problem: string): never {
-  const name = key === null ? source.prefix : `${source.prefix}.${key}`
-  throw new FST_AJAX_ROUTE_OPTION(source.route, `${name} ${problem}`)
+  return source.fail(`${key === null ? source.name : `${source.name}.${key}`} ${problem}`)
 }
 
 function methodName (source: OptionsSource, key: string, value: unknown, known: ReadonlySet<string>): string {

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Test } from 'tap'
 import ajaxutils from '../index'
@@ -11,3 +12,15 @@ export async function buildApp (t: Test, options: ajaxutils.AjaxutilsOptions = {
 }
 
 export const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** A pino destination that keeps every log entry, parsed. */
+export function logCapture (): { stream: Writable, entries: Array<Record<string, any>> } {
+  const entries: Array<Record<string, any>> = []
+  const stream = new Writable({
+    write (chunk, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line !== '') entries.push(JSON.parse(line))
+      done()
+    }
+  })
+  return { stream, entries }
+}
