@@ -5,6 +5,7 @@ import { buildAuthHook } from './lib/auth'
 import { createEnvelopeWriter } from './lib/envelope'
 import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from './lib/http'
 import { parse, stringify } from './lib/json'
+import { addEnvelopeSchemas, createOpenApiDocs } from './lib/openapi'
 import { normalizePluginOptions } from './lib/options'
 import type {
   AjaxAuthStrategy as AuthStrategy,
@@ -34,12 +35,14 @@ async function ajaxutils (fastify: FastifyInstance, options: PluginOptions): Pro
 
   if (settings.all !== null) state.prefixes.push({ prefix: fastify.prefix, writer })
   if (claimUnmatched(state, fastify)) fastify.addHook('onRequest', createUnmatchedHook(fastify, state))
+  addEnvelopeSchemas(fastify)
   fastify.addHook('onRoute', createOnRoute({
     settings,
     tools: { writer, stringify: settings.stringify },
     auth,
     state,
-    knownMethods
+    knownMethods,
+    document: createOpenApiDocs(fastify, auth !== null)
   }))
 }
 

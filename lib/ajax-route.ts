@@ -5,7 +5,7 @@ import { createGuard } from './guard'
 import { routeMethods } from './methods'
 import type { AjaxutilsSettings } from './options'
 import { createOnSend, wrapHandler, type ResponseTools } from './response'
-import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource } from './route-config'
+import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource, type AjaxRoute } from './route-config'
 import type { AjaxRouteOptions } from './types'
 import { indexAjaxRoute, type AppState } from './unmatched'
 
@@ -20,7 +20,7 @@ interface RouteRecord {
   method: string | string[]
   url: string
   config?: { ajax?: unknown }
-  schema?: { response?: unknown }
+  schema?: { response?: Record<string, unknown> }
   handler: Parameters<typeof wrapHandler>[0]
   errorHandler?: Parameters<typeof chainErrorHandlers>[0]
 }
@@ -57,6 +57,8 @@ export interface RouteInstaller {
   auth: AuthHook | null
   state: AppState
   knownMethods: ReadonlySet<string>
+  /** Records the route's error answers for the OpenAPI document. */
+  document: (route: RouteRecord, ajax: AjaxRoute) => void
 }
 
 /**
@@ -64,7 +66,7 @@ export interface RouteInstaller {
  * route its handler wrapper, error handler, onSend hook and (when it restricts anything) its guard.
  * Nothing is decided per request that can be decided here.
  */
-export function createOnRoute ({ settings, tools, auth, state, knownMethods }: RouteInstaller) {
+export function createOnRoute ({ settings, tools, auth, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
   const onSend: Hook = createOnSend(tools)
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
@@ -111,5 +113,6 @@ export function createOnRoute ({ settings, tools, auth, state, knownMethods }: R
     }
     route[kInstalled] = installed
     indexAjaxRoute(state, methods, route.url, tools.writer)
+    if (!isHeadTwin) document(route, ajax)
   }
 }
