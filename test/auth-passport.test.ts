@@ -1,0 +1,124 @@
+// SPEC §4 with @fastify/passport + passport-local and @fastify/secure-session, started as the
+// @fastify/passport README says. Passport puts the session's user on request.user in an app-level
+// preValidation hook, so the checks have to run in preValidation (or preHandler) to see it.
+import { randomBytes } from 'node:crypto'
+import { Authenticator } from '@fastify/passport'
+import fastifySecureSession from '@fastify/secure-session'
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import { Strategy as LocalStrategy } from 'passport-local'
+import t, { type Test } from 'tap'
+import ajaxutils from '../index'
+import { JSON_TYPE } from './helpers'
+
+declare module 'fastify' {
+  interface PassportUser {
+    name: string
+  }
+}
+
+const UNAUTHORIZED = { status: 'error', error: 'Unauthorized' }
+const USERS: Record<string, { name: string, password: string }> = { ann: { name: 'ann', password: 'correct horse' } }
+
+async function passportApp (t: Test, pluginOptions: ajaxutils.AjaxutilsOptions) {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  const passport = new Authenticator()
+  await app.register(fastifySecureSession, { key: randomBytes(32), cookie: { path: '/' } })
+  await app.register(passport.initialize())
+  await app.register(passport.secureSession())
+  passport.use('local', new LocalStrategy((username, password, done) => {
+    const user = USERS[username]
+    done(null, user !== undefined && user.password === password ? { name: user.name } : false)
+  }))
+  passport.registerUserSerializer(async (user: { name: string }) => user.name)
+  passport.registerUserDeserializer(async (name: string) => USERS[name] === undefined ? null : { name })
+
+  await app.register(ajaxutils, pluginOptions)
+  app.post('/login', { preValidation: passport.authenticate('local', { authInfo: false }), config: { ajax: true } },
+    async (request) => ({ name: request.user?.name }))
+  app.post('/logout', { config: { ajax: true } }, async (request) => {
+    await request.logout()
+    return { loggedOut: true }
+  })
+  let handled = 0
+  app.get('/me', { config: { ajax: { loginRequired: true } } }, async (request) => {
+    handled++
+    return { name: request.user?.name }
+  })
+  return { app, handled: () => handled }
+}
+
+function sessionCookie (res: LightMyRequestResponse): Record<string, string> {
+  const cookie = res.cookies.find((candidate) => candidate.name === 'session')
+  if (cookie === undefined) throw new Error('no session cookie set')
+  return { session: cookie.value }
+}
+
+async function logIn (t: Test, app: FastifyInstance): Promise<Record<string, string>> {
+  const login = await app.inject({ method: 'POST', url: '/login', payload: { username: 'ann', password: 'correct horse' } })
+  t.equal(login.statusCode, 200, 'the local strategy logs ann in')
+  t.same(login.json(), { name: 'ann' })
+  return sessionCookie(login)
+}
+
+t.test('@fastify/passport with the default hook: a logged-in user still gets 401, passport sets request.user later', async (t) => {
+  const { app, handled } = await passportApp(t, {})
+  const cookies = await logIn(t, app)
+  const me = await app.inject({ url: '/me', cookies })
+  t.equal(me.statusCode, 401, 'onRequest runs before passport\'s preValidation hook has read the session')
+  t.equal(me.headers['content-type'], JSON_TYPE)
+  t.same(me.json(), UNAUTHORIZED)
+  t.equal(handled(), 0)
+})
+
+for (const hook of ['preValidation', 'preHandler'] as const) {
+  t.test(`@fastify/passport with hook: '${hook}': log in, call, log out`, async (t) => {
+    const { app, handled } = await passportApp(t, { hook })
+
+    const anonymous = await app.inject('/me')
+    t.equal(anonymous.statusCode, 401)
+    t.equal(anonymous.headers['content-type'], JSON_TYPE)
+    t.same(anonymous.json(), UNAUTHORIZED)
+
+    const failed = await app.inject({ method: 'POST', url: '/login', payload: { username: 'ann', password: 'guess' } })
+    t.equal(failed.statusCode, 401, 'passport\'s own failure answer on an ajax route')
+    t.equal(failed.headers['content-type'], JSON_TYPE)
+    t.same(failed.json(), UNAUTHORIZED)
+
+    const cookies = await logIn(t, app)
+    const me = await app.inject({ url: '/me', cookies })
+    t.equal(me.statusCode, 200)
+    t.equal(me.headers['content-type'], JSON_TYPE)
+    t.same(me.json(), { name: 'ann' })
+
+    const logout = await app.inject({ method: 'POST', url: '/logout', cookies })
+    t.equal(logout.statusCode, 200)
+    t.same(logout.json(), { loggedOut: true })
+    const after = await app.inject({ url: '/me', cookies: sessionCookie(logout) })
+    t.equal(after.statusCode, 401, 'the cookie set by the logout holds no user')
+    t.same(after.json(), UNAUTHORIZED)
+    t.equal(handled(), 1)
+  })
+}
+
+t.test('@fastify/passport with hook: \'preValidation\': the body is parsed first, an anonymous body with a schema error still gets 401', async (t) => {
+  const { app } = await passportApp(t, { hook: 'preValidation' })
+  let handled = 0
+  app.post('/notes', {
+    schema: { body: { type: 'object', required: ['note'], properties: { note: { type: 'string' } } } },
+    config: { ajax: { loginRequired: true } }
+  }, async () => { handled++; return 'saved' })
+  const invalid = await app.inject({ method: 'POST', url: '/notes', payload: { nothing: true } })
+  t.equal(invalid.statusCode, 401, 'the login check runs before schema validation')
+  t.same(invalid.json(), UNAUTHORIZED)
+
+  const cookies = await logIn(t, app)
+  const validationError = await app.inject({ method: 'POST', url: '/notes', cookies, payload: { nothing: true } })
+  t.equal(validationError.statusCode, 400)
+  t.equal(validationError.headers['content-type'], JSON_TYPE)
+  t.equal((validationError.json() as { error: string }).error, 'body must have required property \'note\'')
+  const saved = await app.inject({ method: 'POST', url: '/notes', cookies, payload: { note: 'hi' } })
+  t.equal(saved.statusCode, 200)
+  t.same(saved.json(), 'saved')
+  t.equal(handled, 1)
+})
