@@ -14,7 +14,7 @@ import type {
   AjaxRouteOptions as RouteOptions,
   AjaxutilsOptions as PluginOptions
 } from './lib/types'
-import { appState, claimUnmatched, createUnmatchedHook } from './lib/unmatched'
+import { answerUnknownUrls, appState, claimUnmatched, createUnmatchedHook } from './lib/unmatched'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -33,8 +33,9 @@ async function ajaxutils (fastify: FastifyInstance, options: PluginOptions): Pro
   const auth = settings.authenticate === null ? null : await buildAuthHook(fastify, settings.authenticate, settings.relation)
   const state = appState(fastify)
 
-  if (settings.all !== null) state.prefixes.push({ prefix: fastify.prefix, writer })
-  if (claimUnmatched(state, fastify)) fastify.addHook('onRequest', createUnmatchedHook(fastify, state))
+  const unmatched = claimUnmatched(state, fastify)
+  if (unmatched) fastify.addHook('preParsing', createUnmatchedHook(fastify, state))
+  if (settings.all !== null) answerUnknownUrls(fastify, state, writer, unmatched)
   addEnvelopeSchemas(fastify)
   fastify.addHook('onRoute', createOnRoute({
     settings,

@@ -90,7 +90,9 @@ export function createOnRoute ({ settings, tools, auth, state, knownMethods, doc
       const checked = checkRouteOptions(own, source, knownMethods)
       ajaxOptions = defaults === null ? checked : mergeRouteOptions(defaults, checked)
     }
-    const ajax = buildAjaxRoute(ajaxOptions, source, isHeadTwin ? null : methods)
+    const headServed = isHeadTwin || methods.includes('HEAD') ||
+      (methods.includes('GET') && (route.exposeHeadRoute ?? (this.initialConfig as { exposeHeadRoutes?: boolean }).exposeHeadRoutes) !== false)
+    const ajax = buildAjaxRoute(ajaxOptions, source, { methods: isHeadTwin ? null : methods, headServed })
 
     if (previous !== undefined) uninstall(route, previous)
     const installed: Installed = {
@@ -112,7 +114,7 @@ export function createOnRoute ({ settings, tools, auth, state, knownMethods, doc
       installed.guard = { stage: settings.hook, hook: guard }
     }
     route[kInstalled] = installed
-    indexAjaxRoute(state, methods, route.url, tools.writer)
+    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed })
     if (!isHeadTwin) document(route, ajax)
   }
 }

@@ -74,10 +74,10 @@ export function checkRouteOptions (value: unknown, source: OptionsSource, known:
   return options
 }
 
-function allowedBy (options: AjaxRouteOptions): AllowedMethods | null {
-  if (options.requireGET === true) return allowedMethods(['GET'])
-  if (options.requirePOST === true) return allowedMethods(['POST'])
-  if (options.methods !== undefined) return allowedMethods(options.methods)
+function allowedBy (options: AjaxRouteOptions, headServed: boolean): AllowedMethods | null {
+  if (options.requireGET === true) return allowedMethods(['GET'], headServed)
+  if (options.requirePOST === true) return allowedMethods(['POST'], headServed)
+  if (options.methods !== undefined) return allowedMethods(options.methods, headServed)
   return null
 }
 
@@ -95,14 +95,22 @@ export function mergeRouteOptions (defaults: AjaxRouteOptions, own: AjaxRouteOpt
   return merged
 }
 
+/** What the route is registered for: its methods, and whether its URL answers HEAD. */
+export interface RouteShape {
+  /** `null` for Fastify's HEAD twin of a GET route, which follows the GET route's options. */
+  methods: readonly string[] | null
+  headServed: boolean
+}
+
 /**
- * Turns canonical options into the frozen settings the route's hooks use. `routeMethods` are the
- * methods the route is registered for; a `methods` list that shares none of them is a mistake.
+ * Turns canonical options into the frozen settings the route's hooks use. A `methods` list that
+ * shares none of the route's own methods is a mistake.
  */
-export function buildAjaxRoute (options: AjaxRouteOptions, source: OptionsSource, routeMethods: readonly string[] | null): AjaxRoute {
-  const allowed = allowedBy(options)
-  if (routeMethods !== null && options.methods !== undefined && !routeMethods.some((method) => allowed?.set.has(method))) {
-    fail(source, 'methods', `allows none of the route's methods (${routeMethods.join(', ')})`)
+export function buildAjaxRoute (options: AjaxRouteOptions, source: OptionsSource, shape: RouteShape): AjaxRoute {
+  const allowed = allowedBy(options, shape.headServed)
+  const { methods } = shape
+  if (methods !== null && options.methods !== undefined && !methods.some((method) => allowed?.set.has(method))) {
+    fail(source, 'methods', `allows none of the route's methods (${methods.join(', ')})`)
   }
   return Object.freeze({ loginRequired: options.loginRequired === true, allowed })
 }

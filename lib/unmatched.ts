@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import FindMyWay from 'find-my-way'
 import type { EnvelopeWriter } from './envelope'
-import { allowedMethods } from './methods'
+import { allowHeader, type AllowedMethods } from './methods'
 
 type RouterIndex = ReturnType<typeof FindMyWay>
 
@@ -59,8 +59,11 @@ export function claimUnmatched (state: AppState, fastify: FastifyInstance): bool
   return true
 }
 
-interface IndexedRoute {
+/** What the index keeps of an ajax route. */
+export interface IndexedRoute {
   writer: EnvelopeWriter
+  /** The methods the route accepts, or `null` for every method it is registered for. */
+  allowed: AllowedMethods | null
 }
 
 // find-my-way wants a handler per route; the index only ever looks routes up, never runs them.
@@ -68,12 +71,11 @@ interface IndexedRoute {
 function noop (): void {}
 
 /** Records an ajax route so that a request for its URL with another method gets 405, not 404. */
-export function indexAjaxRoute (state: AppState, methods: readonly string[], url: string, writer: EnvelopeWriter): void {
-  const store: IndexedRoute = { writer }
+export function indexAjaxRoute (state: AppState, methods: readonly string[], url: string, route: IndexedRoute): void {
   for (const method of methods) {
     state.methods.add(method)
     try {
-      state.index.on(method as FindMyWay.HTTPMethod, url, noop, store)
+      state.index.on(method as FindMyWay.HTTPMethod, url, noop, route)
     } catch {
       // Already indexed (a constrained twin of the route), or a path Fastify itself rejects next.
     }
@@ -89,26 +91,46 @@ function underPrefix (path: string, prefix: string): boolean {
   return prefix === '' || path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* / */)
 }
 
+const ALLOW_CACHE_SIZE = 1000
+
 /**
- * An onRequest hook that acts only when no route matched (`request.is404`): a URL that is an ajax
+ * A preParsing hook that acts only when no route matched (`request.is404`): a URL that is an ajax
  * route for other methods answers 405 with `Allow`; an unknown URL under an `all` prefix answers
- * the 404 envelope; anything else goes on to Fastify's (or the app's) not-found handler.
+ * the 404 envelope; anything else goes on to Fastify's (or the app's) not-found handler. It runs
+ * after every onRequest hook (CORS headers, say), and before the body is read.
  */
 export function createUnmatchedHook (fastify: FastifyInstance, state: AppState) {
-  return function ajaxUnmatched (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  // Routes cannot change once the app is ready, so an URL's Allow is worked out once.
+  const allowCache = new Map<string, string>()
+
+  function allowAt (path: string): string {
+    let header = allowCache.get(path)
+    if (header === undefined) {
+      const methods = fastify.supportedMethods.filter((method) => {
+        const ajax = state.index.find(method as FindMyWay.HTTPMethod, path)
+        if (ajax === null) return fastify.findRoute({ method, url: path }) !== null
+        const { allowed } = ajax.store as IndexedRoute
+        return allowed === null || allowed.set.has(method)
+      })
+      header = allowHeader(methods)
+      if (allowCache.size === ALLOW_CACHE_SIZE) allowCache.clear()
+      allowCache.set(path, header)
+    }
+    return header
+  }
+
+  return function ajaxUnmatched (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: () => void): void {
     if (!request.is404) {
       done()
       return
     }
-    const url = request.url
-    const found = findAjaxRoute(state, request.method, url)
+    const path = pathOf(request.url)
+    const found = findOtherMethod(state, request.method, path)
     if (found !== null) {
-      const methods = fastify.supportedMethods.filter((method) => fastify.findRoute({ method, url }) !== null)
-      reply.header('allow', allowedMethods(methods).header)
+      reply.header('allow', allowAt(path))
       reply.send(found.writer.text(request, reply, 405, 'Method not allowed'))
       return
     }
-    const path = pathOf(url)
     const scope = state.prefixes.find((entry) => underPrefix(path, entry.prefix))
     if (scope !== undefined) {
       reply.send(scope.writer.text(request, reply, 404, 'Not found'))
@@ -118,11 +140,35 @@ export function createUnmatchedHook (fastify: FastifyInstance, state: AppState) 
   }
 }
 
-function findAjaxRoute (state: AppState, requestMethod: string, url: string): IndexedRoute | null {
+/**
+ * The ajax route this URL has for another method. When the request's own method has one, the
+ * router passed it over on purpose (a version or host constraint): that stays a 404.
+ */
+function findOtherMethod (state: AppState, requestMethod: string, path: string): IndexedRoute | null {
+  if (state.index.find(requestMethod as FindMyWay.HTTPMethod, path) !== null) return null
   for (const method of state.methods) {
-    if (method === requestMethod) continue
-    const match = state.index.find(method as FindMyWay.HTTPMethod, url)
+    const match = state.index.find(method as FindMyWay.HTTPMethod, path)
     if (match !== null) return match.store as IndexedRoute
   }
   return null
+}
+
+/**
+ * Unknown URLs under the prefix of a context registered with `all` get the 404 envelope. The
+ * unmatched hook of a registration above answers them; a prefixed context with no registration
+ * above gets a not-found handler of its own, unless the app already gave it one (the context's
+ * hook then answers before that handler runs).
+ */
+export function answerUnknownUrls (fastify: FastifyInstance, state: AppState, writer: EnvelopeWriter, hookedHere: boolean): void {
+  if (hookedHere && fastify.prefix !== '') {
+    try {
+      fastify.setNotFoundHandler(function ajaxNotFound (request, reply) {
+        reply.send(writer.text(request, reply, 404, 'Not found'))
+      })
+      return
+    } catch {
+      // The app set this prefix's not-found handler first.
+    }
+  }
+  state.prefixes.push({ prefix: fastify.prefix, writer })
 }
