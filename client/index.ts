@@ -84,15 +84,27 @@ function text (value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-/** The error of a non-2xx JSON answer: the envelope, problem details, or Fastify's own error format. */
+/** An error value as a message: text as it is, anything else as (the first 200 characters of) its JSON. */
+function messageOf (error: unknown): string | undefined {
+  if (error === undefined || error === null || error === '') return undefined
+  return typeof error === 'string' ? error : JSON.stringify(error).slice(0, 200)
+}
+
+/** The error of a non-2xx answer: the envelope, problem details, or Fastify's own error format. */
 function httpError (where: string, status: number, body: unknown, headers: Headers, problem: boolean): AjaxError {
   const fields: Fields = typeof body === 'object' && body !== null ? body as Fields : {}
   let error: unknown
-  if (problem) error = 'error' in fields ? fields.error : text(fields.detail) ?? text(fields.title)
-  else if (fields.status === 'error') error = fields.error
-  else error = text(fields.message) ?? text(fields.error) ?? text(body)
-  const said = error === undefined ? '' : text(error) ?? JSON.stringify(error).slice(0, 200)
-  const message = (problem ? text(fields.detail) ?? text(fields.title) : undefined) ?? (said || `${where} answered ${status}`)
+  let message: string | undefined
+  if (problem) {
+    message = text(fields.detail) ?? text(fields.title)
+    // The plugin keeps a non-text value a route sent (reply.code(409).send({ ... })) as `error`.
+    error = 'error' in fields ? fields.error : message
+  } else {
+    // The envelope's `error`; else `{ statusCode, error, message }` from a route that is not ajax.
+    error = fields.status === 'error' ? fields.error : text(fields.message) ?? text(fields.error) ?? text(body)
+    message = messageOf(error)
+  }
+  message ??= `${where} answered ${status}`
   return new AjaxError(message, {
     kind: 'http',
     status,
@@ -163,7 +175,7 @@ export async function ajaxResponse<T = unknown> (url: string | URL, init: AjaxIn
     } catch (cause) {
       if (timedOut) throw new AjaxError(`${where} got no answer within ${String(timeout)} ms`, { kind: 'timeout', cause })
       if (controller.signal.aborted) throw new AjaxError(`${where} was aborted`, { kind: 'abort', cause })
-      throw new AjaxError(`${where} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { kind: 'network', cause })
+      throw new AjaxError(`${where} failed: ${String(cause)}`, { kind: 'network', cause })
     }
     return readAnswer<T>(where, response, answer)
   } finally {

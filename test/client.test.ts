@@ -75,6 +75,13 @@ async function startServer (t: Test): Promise<string> {
   // Not ajax routes: what a proxy, a page route or a broken server might send.
   app.get('/html', async (_request, reply) => reply.code(502).type('text/html').send('<h1>Bad Gateway</h1>'))
   app.get('/page', async (_request, reply) => reply.type('text/html').send('<p>hello</p>'))
+  app.get('/teapot', async (_request, reply) => reply.code(418).type('application/problem+json').send('{"type":"about:blank"}'))
+  app.get('/untyped', (_request, reply) => {
+    reply.hijack()
+    reply.raw.writeHead(500)
+    reply.raw.end('oops')
+  })
+  app.get('/unavailable', async (_request, reply) => reply.code(503).send())
   app.get('/broken-json', async (_request, reply) => reply.type('application/json').send('{"status":'))
   app.get('/slow-body', (_request, reply) => {
     reply.hijack()
@@ -255,12 +262,30 @@ t.test('problem+json answers reject with their detail as the message', async (t)
   t.same(conflict.error, { field: 'name', taken: true }, 'and keeps the value the route sent')
 })
 
+t.test('problem details with neither detail nor title name the call and its status', async (t) => {
+  const base = await startServer(t)
+  const error = await rejection(t, ajax(`${base}/teapot`))
+  t.equal(error.status, 418)
+  t.equal(error.message, `GET ${base}/teapot answered 418`)
+  t.same(error.body, { type: 'about:blank' })
+})
+
 t.test("Fastify's own error format (a non-ajax route) keeps its message", async (t) => {
   const base = await startServer(t)
   const error = await rejection(t, ajax(`${base}/no-such-url`))
   t.equal(error.status, 404)
   t.equal(error.message, 'Route GET:/no-such-url not found')
   t.same(error.body, { message: 'Route GET:/no-such-url not found', error: 'Not Found', statusCode: 404 })
+})
+
+t.test('an error answer without a body names the call and its status', async (t) => {
+  const base = await startServer(t)
+  const error = await rejection(t, ajax(`${base}/unavailable`))
+  t.equal(error.kind, 'http')
+  t.equal(error.status, 503)
+  t.equal(error.message, `GET ${base}/unavailable answered 503`)
+  t.equal(error.error, error.message)
+  t.equal(error.body, undefined)
 })
 
 t.test('a non-JSON error answer rejects saying its status and content type', async (t) => {
@@ -270,6 +295,15 @@ t.test('a non-JSON error answer rejects saying its status and content type', asy
   t.equal(error.status, 502)
   t.equal(error.message, `GET ${base}/html answered 502 with text/html, not JSON`)
   t.equal(error.body, '<h1>Bad Gateway</h1>')
+})
+
+t.test('an answer without a content type is not taken for JSON', async (t) => {
+  const base = await startServer(t)
+  const error = await rejection(t, ajax(`${base}/untyped`))
+  t.equal(error.kind, 'parse')
+  t.equal(error.status, 500)
+  t.equal(error.message, `GET ${base}/untyped answered 500 with no content type, not JSON`)
+  t.equal(error.body, 'oops')
 })
 
 t.test('a non-JSON 2xx answer rejects too', async (t) => {
@@ -299,7 +333,7 @@ t.test('a network failure rejects with status 0 and the cause', async (t) => {
   const error = await rejection(t, ajax(url, { method: 'post', body: { a: 1 } }))
   t.equal(error.kind, 'network')
   t.equal(error.status, 0)
-  t.equal(error.message, `POST ${url} failed: fetch failed`)
+  t.equal(error.message, `POST ${url} failed: TypeError: fetch failed`)
   t.equal(error.error, error.message)
   t.equal(error.body, undefined)
   t.notOk('headers' in error, 'no headers without an answer')

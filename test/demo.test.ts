@@ -23,6 +23,28 @@ async function launchBrowser (): Promise<Browser> {
   return await playwright.launch({ executablePath: await chromium.executablePath(), args: chromium.args, headless: true })
 }
 
+// The README's "Browser client" example, word for word: it must keep working as a page runs it.
+const README_EXAMPLE = `import { ajax, AjaxError } from 'fastify-ajaxutils/client'
+
+try {
+  const me = await ajax('/api/me', { timeout: 5000 })
+  console.log(\`logged in as \${me.user}\`)
+} catch (error) {
+  if (!(error instanceof AjaxError)) throw error
+  // error.kind: 'http', 'parse', 'network', 'timeout' or 'abort' (status 0: no answer came)
+  console.log(error.status, error.message, error.requestId) // 401 Unauthorized req-…
+}
+`
+
+/** Runs the README example as a module script of the page and returns what it logged. */
+async function runReadmeExample (page: Page): Promise<string> {
+  const [logged] = await Promise.all([
+    page.waitForEvent('console', { predicate: (message) => message.type() === 'log' }),
+    page.addScriptTag({ type: 'module', content: README_EXAMPLE })
+  ])
+  return logged.text()
+}
+
 /** Waits until the element's text matches (Playwright normalizes its whitespace). */
 async function waitForText (page: Page, selector: string, text: RegExp): Promise<void> {
   await page.locator(selector).filter({ hasText: text }).waitFor()
@@ -149,6 +171,10 @@ t.test('the demo page works end to end in Chromium', async (t) => {
     t.pass('still logged in')
   })
 
+  await t.test("the README's client example resolves with the private data when logged in", async (t) => {
+    t.equal(await runReadmeExample(page), 'logged in as demo')
+  })
+
   await t.test('the POST form saves unicode and markup as text', async (t) => {
     const text = 'Zoë 🌍 <img src=x onerror="window.hacked=1">'
     const box = await sendNote(page, text, '3')
@@ -166,6 +192,10 @@ t.test('the demo page works end to end in Chromium', async (t) => {
     const me = await clickAndRead(page, 'me', 'me-out')
     t.equal(me.head, '401 Unauthorized')
     envelope(t, me, 'Unauthorized')
+  })
+
+  await t.test("the README's client example catches the 401 as an AjaxError when logged out", async (t) => {
+    t.match(await runReadmeExample(page), /^401 Unauthorized req-\w+$/)
   })
 
   await t.test('hostile input in the form shows the 400 envelope and the server stays up', async (t) => {
@@ -236,6 +266,7 @@ t.test('the demo page works end to end in Chromium', async (t) => {
     'GET /api/me 401',
     'POST /api/login 401',
     'POST /api/login 400',
+    'GET /api/me 401',
     'GET /api/me 401',
     'POST /api/notes 400',
     'POST /api/notes 400',

@@ -1,7 +1,8 @@
 /* global document */
-// The demo page: every call goes through fastify-ajaxutils/client, loaded as the package's built
-// ES module. Answers are written with textContent, so whatever a user typed is shown, never run.
-import { AjaxError, ajax, ajaxResponse } from '/client.mjs'
+// The demo page: every call goes through fastify-ajaxutils/client, which the page's import map
+// points at the package's built ES module. Answers are written with textContent, so whatever a
+// user typed is shown, never run.
+import { AjaxError, ajax, ajaxResponse } from 'fastify-ajaxutils/client'
 
 const POLL_MS = 250
 const REASONS = {
