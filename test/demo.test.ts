@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import fastifyStatic from '@fastify/static'
 import { chromium as playwright, type Browser, type Page } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { build, DEMO_USER, start } from '../example/server'
-import { logCapture } from './helpers'
+import { buildApp, JSON_TYPE, logCapture } from './helpers'
 
 // The demo behind `npm start`, driven in a real headless Chromium: the one @sparticuz/chromium
 // unpacks from its npm package, or the one CHROME_PATH names.
@@ -329,4 +330,23 @@ t.test('node example/server.js serves the demo and stops on SIGTERM', async (t) 
   t.same(await session.json(), { user: null })
   child.kill('SIGTERM')
   t.equal(await exited, 0, 'closes and exits cleanly')
+})
+
+// The demo registers @fastify/static with wildcard: false because of this (core problem reported):
+// the default catch-all GET /* matches every URL, so request.is404 is false in onRequest and the
+// plugin's router-level 405 never runs; @fastify/static then calls reply.callNotFound().
+t.test('with @fastify/static at its default wildcard, GET to a POST-only ajax route still answers 405', async (t) => {
+  const app = await buildApp(t)
+  await app.register(fastifyStatic, { root: join(__dirname, '..', 'example', 'public') })
+  app.post('/api/notes', { config: { ajax: true } }, async () => ({ saved: true }))
+  const res = await app.inject({ method: 'GET', url: '/api/notes' })
+  t.equal(res.statusCode, 405)
+  t.equal(res.headers.allow, 'POST')
+  t.equal(res.headers['content-type'], JSON_TYPE)
+  t.same(res.json(), { status: 'error', error: 'Method not allowed' })
+  const file = await app.inject('/app.js')
+  t.equal(file.statusCode, 200, 'static files are still served')
+  const unknown = await app.inject('/nope')
+  t.equal(unknown.statusCode, 404)
+  t.same(unknown.json(), { message: 'Route GET:/nope not found', error: 'Not Found', statusCode: 404 }, "unknown URLs keep Fastify's 404")
 })
