@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { createOnRoute } from './lib/ajax-route'
 import { buildAuthHook } from './lib/auth'
 import { createEnvelopeWriter } from './lib/envelope'
+import { createLoginCheck } from './lib/guard'
 import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from './lib/http'
 import { parse, stringify } from './lib/json'
 import { addEnvelopeSchemas, createOpenApiDocs } from './lib/openapi'
@@ -14,7 +15,7 @@ import type {
   AjaxRouteOptions as RouteOptions,
   AjaxutilsOptions as PluginOptions
 } from './lib/types'
-import { answerUnknownUrls, appState, claimUnmatched, createUnmatchedHook } from './lib/unmatched'
+import { answerUnknownUrls, appState, claimUnmatched, createUnmatchedHook, unmatchedStage } from './lib/unmatched'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -33,14 +34,18 @@ async function ajaxutils (fastify: FastifyInstance, options: PluginOptions): Pro
   const auth = settings.authenticate === null ? null : await buildAuthHook(fastify, settings.authenticate, settings.relation)
   const state = appState(fastify)
 
+  const login = createLoginCheck(auth, writer)
   const unmatched = claimUnmatched(state, fastify)
-  if (unmatched) fastify.addHook('preParsing', createUnmatchedHook(fastify, state))
+  if (unmatched) {
+    const stage = unmatchedStage(settings.hook)
+    fastify.addHook(stage as 'preParsing', createUnmatchedHook(fastify, state, stage) as never)
+  }
   if (settings.all !== null) answerUnknownUrls(fastify, state, writer, unmatched)
   addEnvelopeSchemas(fastify)
   fastify.addHook('onRoute', createOnRoute({
     settings,
     tools: { writer, stringify: settings.stringify },
-    auth,
+    login,
     state,
     knownMethods,
     document: createOpenApiDocs(fastify, auth !== null)

@@ -1,7 +1,6 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
-import type { AuthHook } from './auth'
 import { chainErrorHandlers, createErrorHandler } from './error-handler'
-import { createGuard } from './guard'
+import { createGuard, type LoginCheck } from './guard'
 import { routeMethods } from './methods'
 import type { AjaxutilsSettings } from './options'
 import { createOnSend, wrapHandler, type ResponseTools } from './response'
@@ -54,7 +53,7 @@ function uninstall (route: RouteRecord, installed: Installed): void {
 export interface RouteInstaller {
   settings: AjaxutilsSettings
   tools: ResponseTools
-  auth: AuthHook | null
+  login: LoginCheck
   state: AppState
   knownMethods: ReadonlySet<string>
   /** Records the route's error answers for the OpenAPI document. */
@@ -66,7 +65,7 @@ export interface RouteInstaller {
  * route its handler wrapper, error handler, onSend hook and (when it restricts anything) its guard.
  * Nothing is decided per request that can be decided here.
  */
-export function createOnRoute ({ settings, tools, auth, state, knownMethods, document }: RouteInstaller) {
+export function createOnRoute ({ settings, tools, login, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
   const onSend: Hook = createOnSend(tools)
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
@@ -109,12 +108,12 @@ export function createOnRoute ({ settings, tools, auth, state, knownMethods, doc
     sendHooks.splice(isHeadTwin ? sendHooks.length - 1 : sendHooks.length, 0, onSend)
     route.onSend = sendHooks
     if (ajax.loginRequired || ajax.allowed !== null) {
-      const guard: Hook = createGuard(ajax, auth, tools.writer, settings.hook)
+      const guard: Hook = createGuard(ajax, login, tools.writer, settings.hook)
       route[settings.hook] = [...hooksOf(route[settings.hook]), guard]
       installed.guard = { stage: settings.hook, hook: guard }
     }
     route[kInstalled] = installed
-    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed })
+    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: ajax.loginRequired ? login : null })
     if (!isHeadTwin) document(route, ajax)
   }
 }

@@ -27,20 +27,29 @@ function toFailure (value: unknown): Error {
   return failure
 }
 
-/** Wraps a strategy so that whatever it throws or rejects with counts as a failure. */
+/**
+ * Wraps a strategy so that it settles exactly once (an async strategy that also calls `done`
+ * would otherwise count twice, the second time as a success) and so that whatever it throws or
+ * rejects with counts as a failure.
+ */
 export function guardStrategy (strategy: AjaxAuthStrategy): AjaxAuthStrategy {
   return function ajaxStrategy (request, reply, done) {
+    let settled = false
+    const settle = (failure?: unknown): void => {
+      if (settled) return
+      settled = true
+      done(failure === undefined || failure === null ? undefined : toFailure(failure))
+    }
     let result
     try {
-      result = strategy.call(this, request, reply, (error) => done(error === undefined || error === null ? error : toFailure(error)))
+      result = strategy.call(this, request, reply, settle)
     } catch (error) {
-      done(toFailure(error))
+      settle(toFailure(error))
       return
     }
     if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-      return result.then(() => undefined, (error: unknown) => { throw toFailure(error) })
+      result.then(() => settle(), (error: unknown) => settle(toFailure(error)))
     }
-    return result
   }
 }
 

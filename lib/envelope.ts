@@ -4,7 +4,10 @@ import Negotiator from 'negotiator'
 
 export const JSON_TYPE = 'application/json; charset=utf-8'
 export const PROBLEM_TYPE = 'application/problem+json'
-const OFFERED_TYPES = ['application/json', PROBLEM_TYPE]
+// Offered with their charset so that an Accept entry carrying one still matches.
+const OFFERED_JSON = `${PROBLEM_TYPE}; charset=utf-8`
+const OFFERED_TYPES = ['application/json; charset=utf-8', OFFERED_JSON]
+const NAMES_PROBLEM = /problem\+json/i
 
 // The seed's own words where it has them; HTTP's reason phrase everywhere else.
 const SEED_MESSAGES: Readonly<Record<number, string>> = {
@@ -49,8 +52,8 @@ export interface EnvelopeWriter {
 function wantsProblem (request: FastifyRequest): boolean {
   const accept = request.headers.accept
   // Most clients never ask for problem details: skip negotiation unless the type is named.
-  if (accept === undefined || !accept.includes('problem+json')) return false
-  return new Negotiator(request.raw).mediaType(OFFERED_TYPES) === PROBLEM_TYPE
+  if (accept === undefined || !NAMES_PROBLEM.test(accept)) return false
+  return new Negotiator(request.raw).mediaType(OFFERED_TYPES) === OFFERED_JSON
 }
 
 function detailOf (errorJson: string): string | undefined {

@@ -1,7 +1,7 @@
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { defaultMessage, type EnvelopeWriter, type ErrorExtras } from './envelope'
-import { isPlainObject, type AjaxHeaders } from './http'
+import { isPlainObject } from './http'
 
 type ErrorHandler = (this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown
 
@@ -19,13 +19,17 @@ function isErrorStatus (value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 400 && (value as number) <= 599
 }
 
-/** The status Fastify's own handler would pick: the error's, else a 4xx/5xx already set, else 500. */
+/**
+ * The error's own status when it has a valid one. Without one, an error is internal (500), except
+ * after an auth layer set 401 or 403 and passed its strategy's error on, as @fastify/auth does.
+ */
 function errorStatus (error: ErrorLike | null, reply: FastifyReply): number {
   if (error !== null) {
     if (isErrorStatus(error.statusCode)) return error.statusCode
     if (isErrorStatus(error.status)) return error.status
   }
-  return isErrorStatus(reply.statusCode) ? reply.statusCode : 500
+  const set = reply.statusCode
+  return set === 401 || set === 403 ? set : 500
 }
 
 function ownMessage (error: ErrorLike | null): string | undefined {
@@ -45,6 +49,23 @@ function clientMessage (error: ErrorLike | null, status: number): string {
   return message
 }
 
+// The envelope decides its own body headers; a header Node would refuse would break the answer.
+const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding'])
+
+/** Copies the headers an error carries (http-errors and rate limiters set them), safely. */
+function copyHeaders (reply: FastifyReply, headers: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (BODY_HEADERS.has(name.toLowerCase())) continue
+    try {
+      validateHeaderName(name)
+      validateHeaderValue(name, value as string)
+    } catch {
+      continue
+    }
+    reply.header(name, value)
+  }
+}
+
 function debugOf (error: ErrorLike | null, thrown: unknown): ErrorExtras['debug'] {
   const stack = typeof error?.stack === 'string' ? error.stack : undefined
   return { message: ownMessage(error) ?? String(thrown), stack }
@@ -55,10 +76,10 @@ function debugOf (error: ErrorLike | null, thrown: unknown): ErrorExtras['debug'
  * never tells the client more than its reason phrase, and is always logged with the request id.
  */
 export function createErrorHandler (writer: EnvelopeWriter, debug: boolean): ErrorHandler {
-  return function ajaxErrorHandler (thrown, request, reply) {
+  function answer (thrown: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const error = typeof thrown === 'object' && thrown !== null ? thrown as ErrorLike : null
     const status = errorStatus(error, reply)
-    if (error !== null && isPlainObject(error.headers)) reply.headers(error.headers as AjaxHeaders)
+    if (error !== null && isPlainObject(error.headers)) copyHeaders(reply, error.headers)
     if (status >= 500) {
       request.log.error({ err: thrown }, 'fastify-ajaxutils: ajax route failed')
       const extras = debug ? { debug: debugOf(error, thrown) } : undefined
@@ -68,6 +89,16 @@ export function createErrorHandler (writer: EnvelopeWriter, debug: boolean): Err
     request.log.info({ err: thrown }, 'fastify-ajaxutils: ajax route answered a client error')
     const extras = Array.isArray(error?.validation) ? { details: error.validation } : undefined
     reply.send(writer.text(request, reply, status, clientMessage(error, status), extras))
+  }
+
+  return function ajaxErrorHandler (thrown, request, reply) {
+    try {
+      answer(thrown, request, reply)
+    } catch (failure) {
+      // An error whose getters throw must not reach Fastify's fallback, which would send its message.
+      request.log.error({ err: failure }, 'fastify-ajaxutils: could not read the error of an ajax route')
+      reply.send(writer.text(request, reply, 500, defaultMessage(500)))
+    }
   }
 }
 

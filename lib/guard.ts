@@ -5,35 +5,28 @@ import type { AjaxRoute } from './route-config'
 import type { AjaxCheckHook } from './types'
 
 type Done = (error?: Error) => void
-type CheckHook = (request: FastifyRequest, reply: FastifyReply, done: Done) => void
 
-/**
- * Builds the route hook that runs the seed's checks in its order: login, then method. A refused
- * request is answered here, so later stages (body parsing, the handler) never run.
- */
-export function createGuard (route: AjaxRoute, auth: AuthHook | null, writer: EnvelopeWriter, stage: AjaxCheckHook) {
-  const { loginRequired, allowed } = route
+/** A check in the hooks' callback style: it answers the request itself, or calls `done`. */
+export type Check = (request: FastifyRequest, reply: FastifyReply, done: Done) => void
 
-  function checkMethod (request: FastifyRequest, reply: FastifyReply, done: Done): void {
-    if (allowed !== null && !allowed.set.has(request.method)) {
-      reply.header('allow', allowed.header)
-      reply.send(writer.text(request, reply, 405, 'Method not allowed'))
-      return
-    }
-    done()
-  }
+/** Answers 401 (or 403) unless the request is logged in; then runs `next`. */
+export type LoginCheck = (request: FastifyRequest, reply: FastifyReply, done: Done, next: Check) => void
 
-  function checkLogin (request: FastifyRequest, reply: FastifyReply, done: Done): void {
-    if (auth === null) {
-      if (hasUser(request)) checkMethod(request, reply, done)
+/** The login rule of a registration: its strategies, or a truthful `request.user`. */
+export function createLoginCheck (auth: AuthHook | null, writer: EnvelopeWriter): LoginCheck {
+  if (auth === null) {
+    return function checkUser (request, reply, done, next) {
+      if (hasUser(request)) next(request, reply, done)
       else reply.send(writer.text(request, reply, 401, 'Unauthorized'))
-      return
     }
+  }
+  return function checkStrategies (request, reply, done, next) {
     auth(request, reply, (failure) => {
-      // A strategy may answer by itself (a redirect, which the route's onSend turns into a 401).
-      if (reply.sent) return
+      // A strategy may answer by itself: a redirect, which the route's onSend turns into a 401.
+      // Under an async onSend that answer is still on its way, so the location header tells.
+      if (reply.sent || reply.hasHeader('location')) return
       if (failure === undefined || failure === null) {
-        checkMethod(request, reply, done)
+        next(request, reply, done)
         return
       }
       const status = failureStatus(failure)
@@ -42,14 +35,39 @@ export function createGuard (route: AjaxRoute, auth: AuthHook | null, writer: En
       reply.send(writer.text(request, reply, status, status === 403 ? 'Forbidden' : 'Unauthorized'))
     })
   }
+}
 
-  const check: CheckHook = loginRequired ? checkLogin : checkMethod
+/** Turns a check into a hook of the given stage (preParsing hooks also get the body stream). */
+export function stageHook (check: Check, stage: AjaxCheckHook) {
   if (stage === 'preParsing') {
-    return function ajaxGuard (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: Done) {
+    return function ajaxCheck (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: Done) {
       check(request, reply, done)
     }
   }
-  return function ajaxGuard (request: FastifyRequest, reply: FastifyReply, done: Done) {
+  return function ajaxCheck (request: FastifyRequest, reply: FastifyReply, done: Done) {
     check(request, reply, done)
   }
+}
+
+/**
+ * Builds the route hook that runs the seed's checks in its order: login, then method. A refused
+ * request is answered here, so later stages (body parsing, the handler) never run.
+ */
+export function createGuard (route: AjaxRoute, login: LoginCheck, writer: EnvelopeWriter, stage: AjaxCheckHook) {
+  const { loginRequired, allowed } = route
+
+  const checkMethod: Check = function checkMethod (request, reply, done) {
+    if (allowed !== null && !allowed.set.has(request.method)) {
+      reply.header('allow', allowed.header)
+      reply.send(writer.text(request, reply, 405, 'Method not allowed'))
+      return
+    }
+    done()
+  }
+
+  const checkLogin: Check = function checkLogin (request, reply, done) {
+    login(request, reply, done, checkMethod)
+  }
+
+  return stageHook(loginRequired ? checkLogin : checkMethod, stage)
 }

@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import FindMyWay from 'find-my-way'
 import type { EnvelopeWriter } from './envelope'
+import { stageHook, type Check, type LoginCheck } from './guard'
 import { allowHeader, type AllowedMethods } from './methods'
+import type { AjaxCheckHook } from './types'
 
 type RouterIndex = ReturnType<typeof FindMyWay>
 
@@ -64,6 +66,8 @@ export interface IndexedRoute {
   writer: EnvelopeWriter
   /** The methods the route accepts, or `null` for every method it is registered for. */
   allowed: AllowedMethods | null
+  /** The login check of a `loginRequired` route: anonymous clients learn no more than 401. */
+  login: LoginCheck | null
 }
 
 // find-my-way wants a handler per route; the index only ever looks routes up, never runs them.
@@ -94,12 +98,13 @@ function underPrefix (path: string, prefix: string): boolean {
 const ALLOW_CACHE_SIZE = 1000
 
 /**
- * A preParsing hook that acts only when no route matched (`request.is404`): a URL that is an ajax
- * route for other methods answers 405 with `Allow`; an unknown URL under an `all` prefix answers
- * the 404 envelope; anything else goes on to Fastify's (or the app's) not-found handler. It runs
- * after every onRequest hook (CORS headers, say), and before the body is read.
+ * A hook that acts only when no route matched (`request.is404`): a URL that is an ajax route for
+ * other methods answers 405 with `Allow` (after the route's login check, in the seed's order); an
+ * unknown URL under an `all` prefix answers the 404 envelope; anything else goes on to Fastify's
+ * (or the app's) not-found handler. It runs in preParsing, after every onRequest hook (CORS
+ * headers, say) and before the body is read, or in the registration's later check stage.
  */
-export function createUnmatchedHook (fastify: FastifyInstance, state: AppState) {
+export function createUnmatchedHook (fastify: FastifyInstance, state: AppState, stage: AjaxCheckHook) {
   // Routes cannot change once the app is ready, so an URL's Allow is worked out once.
   const allowCache = new Map<string, string>()
 
@@ -119,7 +124,13 @@ export function createUnmatchedHook (fastify: FastifyInstance, state: AppState) 
     return header
   }
 
-  return function ajaxUnmatched (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: () => void): void {
+  const refuseMethod: Check = function refuseMethod (request, reply) {
+    const path = pathOf(request.url)
+    reply.header('allow', allowAt(path))
+    reply.send((findOtherMethod(state, request.method, path) as IndexedRoute).writer.text(request, reply, 405, 'Method not allowed'))
+  }
+
+  const checkUnmatched: Check = function checkUnmatched (request, reply, done) {
     if (!request.is404) {
       done()
       return
@@ -127,8 +138,8 @@ export function createUnmatchedHook (fastify: FastifyInstance, state: AppState) 
     const path = pathOf(request.url)
     const found = findOtherMethod(state, request.method, path)
     if (found !== null) {
-      reply.header('allow', allowAt(path))
-      reply.send(found.writer.text(request, reply, 405, 'Method not allowed'))
+      if (found.login === null) refuseMethod(request, reply, done)
+      else found.login(request, reply, done, refuseMethod)
       return
     }
     const scope = state.prefixes.find((entry) => underPrefix(path, entry.prefix))
@@ -138,19 +149,30 @@ export function createUnmatchedHook (fastify: FastifyInstance, state: AppState) 
     }
     done()
   }
+
+  return stageHook(checkUnmatched, stage)
+}
+
+/** preParsing, or the registration's check stage when that is later (a user known only then). */
+export function unmatchedStage (hook: AjaxCheckHook): AjaxCheckHook {
+  return hook === 'onRequest' ? 'preParsing' : hook
 }
 
 /**
- * The ajax route this URL has for another method. When the request's own method has one, the
- * router passed it over on purpose (a version or host constraint): that stays a 404.
+ * The ajax route this URL has for another method, a login-required one first. When the request's
+ * own method has one, the router passed it over on purpose (a version or host constraint): that
+ * stays a 404.
  */
 function findOtherMethod (state: AppState, requestMethod: string, path: string): IndexedRoute | null {
   if (state.index.find(requestMethod as FindMyWay.HTTPMethod, path) !== null) return null
+  let found: IndexedRoute | null = null
   for (const method of state.methods) {
     const match = state.index.find(method as FindMyWay.HTTPMethod, path)
-    if (match !== null) return match.store as IndexedRoute
+    if (match === null) continue
+    found = match.store as IndexedRoute
+    if (found.login !== null) break
   }
-  return null
+  return found
 }
 
 /**
