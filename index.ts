@@ -15,7 +15,7 @@ import type {
   AjaxRouteOptions as RouteOptions,
   AjaxutilsOptions as PluginOptions
 } from './lib/types'
-import { answerUnknownUrls, appState, claimUnmatched, createUnmatchedHook, unmatchedStage } from './lib/unmatched'
+import { answerUnknownUrls, appState, claimUnmatched, installUnmatchedCheck } from './lib/unmatched'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -36,10 +36,7 @@ async function ajaxutils (fastify: FastifyInstance, options: PluginOptions): Pro
 
   const login = createLoginCheck(auth, writer)
   const unmatched = claimUnmatched(state, fastify)
-  if (unmatched) {
-    const stage = unmatchedStage(settings.hook)
-    fastify.addHook(stage as 'preParsing', createUnmatchedHook(fastify, state, stage) as never)
-  }
+  if (unmatched) installUnmatchedCheck(fastify, state, settings.hook)
   if (settings.all !== null) answerUnknownUrls(fastify, state, writer, unmatched)
   addEnvelopeSchemas(fastify)
   fastify.addHook('onRoute', createOnRoute({

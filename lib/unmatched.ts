@@ -17,6 +17,8 @@ export interface AppState {
   readonly prefixes: Array<{ prefix: string, writer: EnvelopeWriter }>
   /** Contexts that already run the unmatched-request hook. */
   readonly hooked: FastifyInstance[]
+  /** Called for a catch-all route (`*`): from then on not-found answers are checked too. */
+  onCatchAllRoute: () => void
 }
 
 const states = new WeakMap<object, AppState>()
@@ -48,7 +50,7 @@ function routerSettings (fastify: FastifyInstance): RouterSettings {
 export function appState (fastify: FastifyInstance): AppState {
   let state = states.get(fastify.server)
   if (state === undefined) {
-    state = { index: FindMyWay(routerSettings(fastify)), methods: new Set(), prefixes: [], hooked: [] }
+    state = { index: FindMyWay(routerSettings(fastify)), methods: new Set(), prefixes: [], hooked: [], onCatchAllRoute () {} }
     states.set(fastify.server, state)
   }
   return state
@@ -98,13 +100,12 @@ function underPrefix (path: string, prefix: string): boolean {
 const ALLOW_CACHE_SIZE = 1000
 
 /**
- * A hook that acts only when no route matched (`request.is404`): a URL that is an ajax route for
- * other methods answers 405 with `Allow` (after the route's login check, in the seed's order); an
- * unknown URL under an `all` prefix answers the 404 envelope; anything else goes on to Fastify's
- * (or the app's) not-found handler. It runs in preParsing, after every onRequest hook (CORS
- * headers, say) and before the body is read, or in the registration's later check stage.
+ * The check for requests no route answers (`request.is404`): a URL that is an ajax route for other
+ * methods answers 405 with `Allow` (after the route's login check, in the seed's order); an unknown
+ * URL under an `all` prefix answers the 404 envelope; anything else goes on to Fastify's (or the
+ * app's) not-found handler.
  */
-export function createUnmatchedHook (fastify: FastifyInstance, state: AppState, stage: AjaxCheckHook) {
+export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState): Check {
   // Routes cannot change once the app is ready, so an URL's Allow is worked out once.
   const allowCache = new Map<string, string>()
 
@@ -113,7 +114,12 @@ export function createUnmatchedHook (fastify: FastifyInstance, state: AppState, 
     if (header === undefined) {
       const methods = fastify.supportedMethods.filter((method) => {
         const ajax = state.index.find(method as FindMyWay.HTTPMethod, path)
-        if (ajax === null) return fastify.findRoute({ method, url: path }) !== null
+        if (ajax === null) {
+          // Routes that match every URL (@fastify/static's `GET /*`, CORS preflight's `OPTIONS *`)
+          // say nothing of this resource: a GET here would end in the plugin's 405 anyway.
+          const match = fastify.findRoute({ method, url: path })
+          return match !== null && !('*' in (match.params as object))
+        }
         const { allowed } = ajax.store as IndexedRoute
         return allowed === null || allowed.set.has(method)
       })
@@ -130,7 +136,7 @@ export function createUnmatchedHook (fastify: FastifyInstance, state: AppState, 
     reply.send((findOtherMethod(state, request.method, path) as IndexedRoute).writer.text(request, reply, 405, 'Method not allowed'))
   }
 
-  const checkUnmatched: Check = function checkUnmatched (request, reply, done) {
+  return function checkUnmatched (request, reply, done) {
     if (!request.is404) {
       done()
       return
@@ -149,8 +155,25 @@ export function createUnmatchedHook (fastify: FastifyInstance, state: AppState, 
     }
     done()
   }
+}
 
-  return stageHook(checkUnmatched, stage)
+/**
+ * Runs the unmatched check in `fastify`'s context: in preParsing, after every onRequest hook (CORS
+ * headers, say) and before the body is read, or in the registration's later check stage. A
+ * catch-all route (`@fastify/static`'s `GET /*`) matches unknown URLs itself and hands them on with
+ * `reply.callNotFound()`, which runs only preHandler hooks: once such a route exists, the check runs
+ * in preHandler too. Apps without one pay nothing for it.
+ */
+export function installUnmatchedCheck (fastify: FastifyInstance, state: AppState, hook: AjaxCheckHook): void {
+  const check = createUnmatchedCheck(fastify, state)
+  const stage = unmatchedStage(hook)
+  fastify.addHook(stage as 'preParsing', stageHook(check, stage) as never)
+  let catchAllChecked = stage === 'preHandler'
+  state.onCatchAllRoute = () => {
+    if (catchAllChecked) return
+    catchAllChecked = true
+    fastify.addHook('preHandler', stageHook(check, 'preHandler') as never)
+  }
 }
 
 /** preParsing, or the registration's check stage when that is later (a user known only then). */
