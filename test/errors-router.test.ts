@@ -214,7 +214,7 @@ t.test('with exposeHeadRoutes: false, a 405 does not claim HEAD is allowed', asy
 })
 
 for (const order of ['before', 'after'] as const) {
-  t.test(`@fastify/cors registered ${order} the plugin: preflight answered by cors, router-level 405 carries CORS headers`, async (t) => {
+  t.test(`@fastify/cors registered ${order} the plugin: preflight answered by cors, router-level 405 carries CORS headers, its catch-all OPTIONS route stays out of Allow`, async (t) => {
     const app = Fastify()
     t.teardown(() => app.close())
     if (order === 'before') await app.register(cors, { origin: true })
@@ -227,7 +227,7 @@ for (const order of ['before', 'after'] as const) {
     const post = await app.inject({ method: 'POST', url: '/items', headers: { origin: 'http://a.test' } })
     t.equal(post.statusCode, 405)
     t.equal(post.headers['content-type'], JSON_TYPE)
-    t.equal(post.headers.allow, 'GET, HEAD, OPTIONS')
+    t.equal(post.headers.allow, 'GET, HEAD')
     t.same(post.json(), METHOD_NOT_ALLOWED)
     t.equal(post.headers['access-control-allow-origin'], 'http://a.test', 'fetch() from another origin can read the 405')
     const unknown = await app.inject({ url: '/nope', headers: { origin: 'http://a.test' } })
@@ -286,6 +286,21 @@ t.test('the 404 envelope under an `all` prefix follows that context options (req
   const res = await app.inject('/api/nope')
   t.equal(res.statusCode, 404)
   t.same(res.json(), { ...NOT_FOUND, requestId: 'rid-404' })
+})
+
+t.test('a router-level 405 follows the options of the registration nearest the route (requestId)', async (t) => {
+  const app = await buildApp(t, {}, { genReqId: () => 'rid-near' })
+  await app.register(async (api) => {
+    await api.register(ajaxutils, { requestId: true })
+    api.get('/users', { config: { ajax: true } }, async () => [])
+    api.get('/crash', { config: { ajax: true } }, async () => { throw new Error('secret') })
+  }, { prefix: '/api' })
+  const crash = await app.inject('/api/crash')
+  t.same(crash.json(), { status: 'error', error: 'Internal Server Error', requestId: 'rid-near' }, 'the route answers with the nearest options')
+  const wrong = await app.inject({ method: 'POST', url: '/api/users' })
+  t.equal(wrong.statusCode, 405)
+  t.equal(wrong.headers.allow, 'GET, HEAD')
+  t.same(wrong.json(), { ...METHOD_NOT_ALLOWED, requestId: 'rid-near' }, 'so does its router-level 405')
 })
 
 t.test('under an `all` prefix the 404 envelope wins over that context own not-found handler', async (t) => {
