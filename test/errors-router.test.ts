@@ -235,6 +235,31 @@ for (const order of ['before', 'after'] as const) {
   })
 }
 
+for (const hook of ['preParsing', 'preValidation', 'preHandler'] as const) {
+  t.test(`with hook: '${hook}', a wrong method with a broken body on an ajax URL still gets the 405 envelope`, async (t) => {
+    const app = await buildApp(t, { hook })
+    app.get('/items', { config: { ajax: true } }, async () => 'list')
+    for (const [type, payload] of [['application/json', '{bad'], ['text/xml', '<a/>'], ['application/json', '']]) {
+      const res = await app.inject({ method: 'POST', url: '/items', headers: { 'content-type': type }, payload })
+      t.equal(res.statusCode, 405, `${type} ${JSON.stringify(payload)}`)
+      t.equal(res.headers['content-type'], JSON_TYPE)
+      t.equal(res.headers.allow, 'GET, HEAD')
+      t.same(res.json(), METHOD_NOT_ALLOWED)
+    }
+  })
+
+  t.test(`with hook: '${hook}', a broken body on a login-required ajax URL answers the envelope in the stage's order, never Fastify's shape`, async (t) => {
+    const app = await buildApp(t, { hook })
+    app.get('/me', { config: { ajax: { loginRequired: true } } }, async () => 'me')
+    const res = await app.inject({ method: 'POST', url: '/me', headers: { 'content-type': 'application/json' }, payload: '{bad' })
+    // preParsing checks the login before the body is read; later stages read the body first.
+    const [status, error] = hook === 'preParsing' ? [401, 'Unauthorized'] : [400, "Body is not valid JSON but content-type is set to 'application/json'"]
+    t.equal(res.statusCode, status)
+    t.equal(res.headers['content-type'], JSON_TYPE)
+    t.same(res.json(), { status: 'error', error })
+  })
+}
+
 t.test('the app own not-found handler keeps answering unknown URLs, set before or after the plugin', async (t) => {
   for (const order of ['before', 'after'] as const) {
     const app = Fastify()
