@@ -2,7 +2,7 @@ import { METHODS, STATUS_CODES } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import fc from 'fast-check'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type InjectOptions, type LightMyRequestResponse } from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import ajaxutils from '../index'
 import { JSON_TYPE } from './helpers'
 
@@ -88,7 +88,7 @@ const TEMPLATES: readonly Template[] = [
   { build: ANY_ID.map((id) => `/all/users/${id}`), allowed: ['GET', 'HEAD'], loginRequired: false, underAll: true }
 ]
 
-async function buildFuzzApp (seen: Map<string, Seen>, ran: Set<string>): Promise<FastifyInstance> {
+async function buildFuzzApp (seen: Map<string, Seen>, ran: Set<string>, hook: ajaxutils.AjaxCheckHook): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     genReqId: (raw) => String(raw.headers[FUZZ_ID]),
@@ -101,6 +101,7 @@ async function buildFuzzApp (seen: Map<string, Seen>, ran: Set<string>): Promise
     seen.set(request.id, { url: request.url, is404: request.is404, kind: request.routeOptions.config.fuzz ?? 'unknown' })
   })
   await app.register(ajaxutils, {
+    hook,
     wwwAuthenticate: WWW_AUTHENTICATE,
     authenticate (request, _reply, done) {
       const token = request.headers['x-token']
@@ -152,7 +153,7 @@ async function buildFuzzApp (seen: Map<string, Seen>, ran: Set<string>): Promise
   app.get('/code', ajax(), async (request, reply) => { mark(request); return reply.code(422).send({ field: 'name' }) })
   app.get('/page', page, async (_request, reply) => reply.type('text/html').send('<h1>not ajax</h1>'))
   await app.register(async (all) => {
-    await all.register(ajaxutils, { all: true, requestId: true })
+    await all.register(ajaxutils, { all: true, requestId: true, hook })
     // Made ajax by `all`, as users of `all` write them.
     const marked = { config: { fuzz: 'ajax' as const } }
     all.get('/users', marked, async (request) => { mark(request); return [] })
@@ -276,7 +277,11 @@ function checkErrorBody (res: LightMyRequestResponse, id: string, underAll: bool
   if (res.statusCode === 401) expect(res.headers['www-authenticate'] === WWW_AUTHENTICATE, '401 carries WWW-Authenticate')
 }
 
-function checkResponse (request: FuzzRequest, id: string, res: LightMyRequestResponse, seen: Seen | undefined, ran: Set<string>): void {
+/**
+ * The invariants of one answer. `bodyFirst`: the checks run in a stage after body parsing
+ * (plugin option `hook: 'preValidation'`), so a broken body may be refused before them.
+ */
+function checkResponse (request: FuzzRequest, id: string, res: LightMyRequestResponse, seen: Seen | undefined, ran: Set<string>, bodyFirst: boolean): void {
   const method = request.method.toUpperCase()
   const status = res.statusCode
   const type = res.headers['content-type']
@@ -298,8 +303,9 @@ function checkResponse (request: FuzzRequest, id: string, res: LightMyRequestRes
   expect(!/^\s*</.test(res.body) && !String(type).includes('html'), 'no HTML')
   const seenPath = seen.url.split('?')[0]
   const underAll = seenPath === '/all' || seenPath.startsWith('/all/')
+  const template = request.path.template === -1 ? undefined : TEMPLATES[request.path.template]
   // 401/403/405 on an unmatched URL are the plugin's router-level answers for an ajax URL.
-  if (seen.is404 && status !== 401 && status !== 403 && status !== 405 && !underAll) {
+  if (seen.is404 && template === undefined && status !== 401 && status !== 403 && status !== 405 && !underAll) {
     expect(status === 404 || status === 400 || status === 413 || status === 415, `Fastify answers an unknown URL (${status})`)
     return
   }
@@ -318,8 +324,8 @@ function checkResponse (request: FuzzRequest, id: string, res: LightMyRequestRes
     expect(!allow.split(', ').includes(method), `Allow (${allow}) does not list the refused ${method}`)
   }
 
-  const template = request.path.template === -1 ? undefined : TEMPLATES[request.path.template]
   if (template === undefined) return
+  if (bodyFirst && (request.body !== undefined || request.headers.contentType !== undefined) && (status === 400 || status === 413 || status === 415)) return
   // The URL is exactly one of the app's routes: login first (router-level too), then method, then the handler.
   if (template.loginRequired && request.headers.token !== 'good') {
     expect(status === (request.headers.token === 'forbidden' ? 403 : 401), `login check first (${status})`)
@@ -355,10 +361,10 @@ function withDeadline<T> (promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
 }
 
-t.test(`${RUNS} random requests keep every ajax answer JSON, enveloped and secret-free (seed ${SEED})`, async (t) => {
+async function runFuzz (t: Test, hook: ajaxutils.AjaxCheckHook, runs: number): Promise<void> {
   const seen = new Map<string, Seen>()
   const ran = new Set<string>()
-  const app = await buildFuzzApp(seen, ran)
+  const app = await buildFuzzApp(seen, ran, hook)
   t.teardown(() => app.close())
   let next = 0
   const started = Date.now()
@@ -369,7 +375,7 @@ t.test(`${RUNS} random requests keep every ajax answer JSON, enveloped and secre
     const res = await withDeadline(app.inject(toInject(request, id)), `${request.method} ${request.path.url.slice(0, 200)}`)
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
     try {
-      checkResponse(request, id, res, seen.get(id), ran)
+      checkResponse(request, id, res, seen.get(id), ran, hook === 'preValidation' || hook === 'preHandler')
     } catch (error) {
       const detail = `${(error as Error).message}\n  ${request.method} ${request.path.url.slice(0, 300)} -> ${res.statusCode} ${String(res.headers['content-type'])} ${res.body.slice(0, 300)}`
       throw new Violation(detail)
@@ -383,18 +389,22 @@ t.test(`${RUNS} random requests keep every ajax answer JSON, enveloped and secre
     }
   })
 
-  const result = await fc.check(property, { seed: SEED, numRuns: RUNS })
+  const result = await fc.check(property, { seed: SEED, numRuns: runs })
   if (result.failed) {
     const example = JSON.stringify(result.counterexample?.[0], (_key, value: unknown) => typeof value === 'string' && value.length > 200 ? `${value.slice(0, 200)}... (${value.length} chars)` : value)
-    t.fail(`fuzz failed with seed ${SEED}, path ${result.counterexample === null ? '?' : result.counterexamplePath} (rerun: FUZZ_SEED=${SEED} npx tap --disable-coverage test/fuzz.test.ts)\n${(result.errorInstance as Error | null)?.message}\ncounterexample: ${example}`)
+    t.fail(`fuzz failed with seed ${SEED}, path ${result.counterexample === null ? '?' : result.counterexamplePath} (rerun: FUZZ_SEED=${SEED} npx tap --disable-coverage test/fuzz.test.ts, hook ${hook})\n${(result.errorInstance as Error | null)?.message}\ncounterexample: ${example}`)
   }
   const elapsed = Date.now() - started
   const after = await app.inject({ url: '/ok', headers: { [FUZZ_ID]: 'final' } })
   t.equal(after.statusCode, 200, 'the server still answers after the run')
-  t.ok(result.failed || next >= RUNS, `${next} requests sent`)
+  t.ok(result.failed || next >= runs, `${next} requests sent`)
   t.ok(elapsed < 30_000, `${next} requests in ${elapsed} ms`)
-  t.comment(`seed ${SEED}: ${next} requests in ${elapsed} ms; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([status, count]) => `${status}:${count}`).join(' ')}`)
-})
+  t.comment(`hook ${hook}, seed ${SEED}: ${next} requests in ${elapsed} ms; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([status, count]) => `${status}:${count}`).join(' ')}`)
+}
+
+t.test(`${RUNS} random requests keep every ajax answer JSON, enveloped and secret-free (seed ${SEED})`, (t) => runFuzz(t, 'onRequest', RUNS))
+
+t.test(`with hook: 'preValidation', ${Math.ceil(RUNS / 4)} more random requests keep the same promises (seed ${SEED})`, (t) => runFuzz(t, 'preValidation', Math.ceil(RUNS / 4)))
 
 /** Sends raw bytes to a listening server and returns the raw answer, without its Date header. */
 function rawRequest (port: number, text: string): Promise<string> {
