@@ -386,3 +386,28 @@ t.test('`all` in a prefixed context without the plugin at the root still answers
   t.equal(res.headers['content-type'], JSON_TYPE)
   t.same(res.json(), NOT_FOUND)
 })
+
+t.test('README: the plugin at the root gives router-level 405; `all` under a prefix gives the 404 envelope there', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(ajaxutils)
+  await app.register(async (api) => {
+    await api.register(ajaxutils, { all: true })
+    api.get('/users', async () => [{ name: 'ada' }])
+  }, { prefix: '/api' })
+  app.get('/page', async () => 'not an ajax route')
+
+  const wrong = await app.inject({ method: 'POST', url: '/api/users' })
+  t.equal(wrong.statusCode, 405)
+  t.equal(wrong.headers['content-type'], JSON_TYPE)
+  t.equal(wrong.headers.allow, 'GET, HEAD')
+  t.same(wrong.json(), METHOD_NOT_ALLOWED)
+  const unknown = await app.inject('/api/nope')
+  t.equal(unknown.statusCode, 404)
+  t.equal(unknown.headers['content-type'], JSON_TYPE)
+  t.same(unknown.json(), NOT_FOUND)
+  const outside = await app.inject('/nope')
+  t.same(outside.json(), fastify404('GET', '/nope'))
+  const page = await app.inject({ method: 'POST', url: '/page' })
+  t.same(page.json(), fastify404('POST', '/page'))
+})
