@@ -159,18 +159,23 @@ t.test('the published package works in CommonJS, ESM and strict TypeScript proje
   })
 
   // One install serves every consumer: the tarball, the newest fastify 5 (or the one .ci/compat.sh
-  // names in AJAXUTILS_TEST_FASTIFY) and the Node types.
+  // names in AJAXUTILS_TEST_FASTIFY), the Node types and @fastify/helmet (a plugin whose types
+  // augment fastify's, as most apps have one).
   const fastifyWanted = process.env.AJAXUTILS_TEST_FASTIFY ?? '5'
   const project = join(work, 'project')
-  const typesNode = JSON.parse(await readFile(join(ROOT, 'node_modules', '@types', 'node', 'package.json'), 'utf8')).version
+  const devVersion = async (name: string): Promise<string> =>
+    JSON.parse(await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
   await mkdir(project)
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'ajaxutils-consumer', private: true }))
   for (const file of await readdir(FIXTURES)) await copyFile(join(FIXTURES, file), join(project, file))
-  await copyFile(join(FIXTURES, 'consumer.ts'), join(project, 'consumer.mts'))
-  await copyFile(join(FIXTURES, 'consumer.ts'), join(project, 'consumer.cts'))
+  // One TypeScript consumer, compiled as .ts (commonjs), .mts and .cts (nodenext). It is kept as .mts
+  // so that this repository's own tsconfig (test/**/*.ts) does not pull the packed types in next to index.ts.
+  await copyFile(join(FIXTURES, 'consumer.mts'), join(project, 'consumer.ts'))
+  await copyFile(join(FIXTURES, 'consumer.mts'), join(project, 'consumer.cts'))
   const installed = await run('npm', [
     'install', '--prefer-offline', '--no-audit', '--no-fund',
-    join(work, tarball.filename), `fastify@${fastifyWanted}`, `@types/node@${typesNode}`
+    join(work, tarball.filename), `fastify@${fastifyWanted}`,
+    `@types/node@${await devVersion('@types/node')}`, `@fastify/helmet@${await devVersion('@fastify/helmet')}`
   ], project)
   t.equal(installed.code, 0, 'npm install of the tarball succeeds', { stderr: installed.stderr })
   const version = async (name: string): Promise<string> =>
