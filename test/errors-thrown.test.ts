@@ -404,3 +404,47 @@ t.test('the 5xx log line carries the request id from a custom genReqId', async (
   t.equal(logged.length, 1)
   t.equal(logged[0].err?.message, 'secret-trace')
 })
+
+t.test('a thrown 401 or 403 sends the standard text unless the error says its message is safe (expose)', async (t) => {
+  const app = await buildApp(t)
+  app.get('/jwt-like', { config: { ajax: true } }, async () => { throw Object.assign(new Error('Authorization token expired for bob'), { statusCode: 401 }) })
+  app.get('/forbidden', { config: { ajax: true } }, async () => { throw Object.assign(new Error('role admin missing in token'), { statusCode: 403 }) })
+  app.get('/exposed', { config: { ajax: true } }, async () => { throw Object.assign(new Error('Your plan does not include exports'), { statusCode: 403, expose: true }) })
+  const cases = [['/jwt-like', 401, 'Unauthorized'], ['/forbidden', 403, 'Forbidden'], ['/exposed', 403, 'Your plan does not include exports']] as const
+  for (const [url, status, error] of cases) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, status, url)
+    t.equal(res.headers['content-type'], JSON_TYPE)
+    t.same(res.json(), { status: 'error', error })
+  }
+})
+
+t.test('reply.code(n).send() without a value sends the reason phrase; other values are sent as given', async (t) => {
+  const app = await buildApp(t)
+  app.get('/empty', { config: { ajax: true } }, async (_request, reply) => reply.code(409).send())
+  app.get('/number', { config: { ajax: true } }, async (_request, reply) => reply.code(400).send(42))
+  app.get('/false', { config: { ajax: true } }, async (_request, reply) => reply.code(400).send(false))
+  app.get('/five', { config: { ajax: true } }, async (_request, reply) => reply.code(503).send({ retry: 'at 5pm' }))
+  app.get('/json503', { config: { ajax: true } }, async () => new ajaxutils.JsonResponse('Back at 5pm', { status: 503 }))
+  const cases = [['/empty', 409, 'Conflict'], ['/number', 400, 42], ['/false', 400, false], ['/five', 503, { retry: 'at 5pm' }], ['/json503', 503, 'Back at 5pm']] as const
+  for (const [url, status, error] of cases) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, status, url)
+    t.equal(res.headers['content-type'], JSON_TYPE)
+    t.same(res.json(), { status: 'error', error }, url)
+  }
+})
+
+t.test('reply.send(error) and reply.callNotFound() inside an ajax route answer the envelope', async (t) => {
+  const app = await buildApp(t)
+  app.get('/send-error', { config: { ajax: true } }, async (_request, reply) => reply.send(new Error('secret-sent-error')))
+  app.get('/send-http-error', { config: { ajax: true } }, async (_request, reply) => reply.send(Object.assign(new Error('Bad id'), { statusCode: 400 })))
+  app.get('/not-found', { config: { ajax: true } }, async (_request, reply) => { reply.callNotFound(); return reply })
+  const cases = [['/send-error', 500, 'Internal Server Error'], ['/send-http-error', 400, 'Bad id'], ['/not-found', 404, 'Not found']] as const
+  for (const [url, status, error] of cases) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, status, url)
+    t.equal(res.headers['content-type'], JSON_TYPE)
+    t.same(res.json(), { status: 'error', error }, url)
+  }
+})
