@@ -1,8 +1,10 @@
 // SPEC §4: `authenticate` strategies through @fastify/auth: relation, 401/403, messages logged but
 // never sent, redirects turned into the 401 envelope, and strategies that fail in odd ways.
 import fastifyCookie from '@fastify/cookie'
+import { Authenticator } from '@fastify/passport'
 import fastifySession, { type SessionStore } from '@fastify/session'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import { Strategy as LocalStrategy } from 'passport-local'
 import t, { type Test } from 'tap'
 import ajaxutils from '../index'
 import { JSON_TYPE } from './helpers'
@@ -323,6 +325,67 @@ t.test('with @fastify/session and an asynchronous store, a redirecting session s
   t.equal(res.headers.location, undefined)
   t.same(res.json(), UNAUTHORIZED)
   t.equal(handled, 0, 'the handler must never run for an anonymous request')
+})
+
+// Strategies that answer the request themselves and then settle anyway. Without an async onSend
+// hook the answer has left before they settle; with one it is still on its way, and nothing else
+// may be sent, the status may not change and the handler may not run.
+const SELF_ANSWERS: Array<[string, Strategy, number, unknown]> = [
+  ['reply.code(401).send(object), then resolve', async (_request, reply) => { reply.code(401).send({ reason: 'session expired' }) }, 401, { status: 'error', error: { reason: 'session expired' } }],
+  ['reply.code(403).send(text), then done()', (_request, reply, done) => { reply.code(403).send('Account locked'); done() }, 403, { status: 'error', error: 'Account locked' }],
+  ['reply.code(401).send(text), then done(error)', (_request, reply, done) => { reply.code(401).send('Session expired'); done(withError('expired')) }, 401, { status: 'error', error: 'Session expired' }],
+  ['reply.redirect(), then done(error)', (_request, reply, done) => { reply.redirect('/login'); done(withError('anonymous')) }, 401, UNAUTHORIZED],
+  ['reply.redirect(), then throw', async (_request, reply) => { reply.redirect('/login'); throw withError('anonymous') }, 401, UNAUTHORIZED]
+]
+
+for (const slow of [false, true]) {
+  for (const [label, strategy, status, body] of SELF_ANSWERS) {
+    t.test(`a strategy that answers by itself (${label})${slow ? ', with an async onSend hook,' : ''} is answered once, as it answered`, async (t) => {
+      const { app, handled, lines } = await strategyApp(t, { authenticate: strategy })
+      if (slow) slowOnSend(app)
+      const res = await app.inject('/private')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      t.equal(res.statusCode, status)
+      t.equal(res.headers['content-type'], JSON_TYPE)
+      t.equal(res.headers.location, undefined)
+      t.same(JSON.parse(res.body), body, 'one valid envelope')
+      t.equal(handled(), 0, 'the handler never runs')
+      t.same(lines.filter((line) => line.level >= 40).map((line) => line.msg), [], 'no "Reply was already sent" warning: nothing was sent twice')
+    })
+  }
+}
+
+t.test('@fastify/passport\'s authenticate(\'local\') as the strategy, with @fastify/session on an asynchronous store: 401 and the handler never runs', async (t) => {
+  const saved = new Map<string, string>()
+  const store: SessionStore = {
+    set (id, session, callback) { setImmediate(() => { saved.set(id, JSON.stringify(session)); callback() }) },
+    get (id, callback) { setImmediate(() => { const text = saved.get(id); callback(null, text === undefined ? null : JSON.parse(text)) }) },
+    destroy (id, callback) { setImmediate(() => { saved.delete(id); callback() }) }
+  }
+  const app = Fastify()
+  t.teardown(() => app.close())
+  const passport = new Authenticator()
+  await app.register(fastifyCookie)
+  await app.register(fastifySession, { secret: 'a secret with minimum length of 32 characters', cookie: { secure: false }, store })
+  await app.register(passport.initialize())
+  await app.register(passport.secureSession())
+  passport.use('local', new LocalStrategy((username, password, done) => done(null, username === 'ann' && password === 'pw' ? { name: username } : false)))
+  // Without failureRedirect, passport answers 401 'Unauthorized' itself and resolves.
+  await app.register(ajaxutils, { authenticate: passport.authenticate('local', { session: false }), hook: 'preValidation' })
+  let handled = 0
+  app.post('/transfer', { config: { ajax: { loginRequired: true } } }, async () => { handled++; return { sent: 100 } })
+
+  const res = await app.inject({ method: 'POST', url: '/transfer', payload: { username: 'mallory', password: 'guess' } })
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(res.statusCode, 401)
+  t.equal(res.headers['content-type'], JSON_TYPE)
+  t.same(res.json(), UNAUTHORIZED)
+  t.equal(handled, 0, 'an anonymous transfer must never run')
+
+  const ok = await app.inject({ method: 'POST', url: '/transfer', payload: { username: 'ann', password: 'pw' } })
+  t.equal(ok.statusCode, 200)
+  t.same(ok.json(), { sent: 100 })
+  t.equal(handled, 1)
 })
 
 const OPTION_ERRORS: Array<[string, unknown, RegExp]> = [
