@@ -36,7 +36,7 @@ async function ajaxutils (fastify: FastifyInstance, options: PluginOptions): Pro
 
   const login = createLoginCheck(auth, writer)
   const unmatched = claimUnmatched(state, fastify)
-  if (unmatched) installUnmatchedCheck(fastify, state, settings.hook)
+  if (unmatched) installUnmatchedCheck(fastify, state)
   if (settings.all !== null) answerUnknownUrls(fastify, state, writer, unmatched)
   addEnvelopeSchemas(fastify)
   fastify.addHook('onRoute', createOnRoute({

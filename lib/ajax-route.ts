@@ -115,7 +115,8 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
       installed.guard = { stage: settings.hook, hook: guard }
     }
     route[kInstalled] = installed
-    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: ajax.loginRequired ? login : null })
+    const earlyLogin = ajax.loginRequired && (settings.hook === 'onRequest' || settings.hook === 'preParsing')
+    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? login : null })
     if (!isHeadTwin) document(route, ajax)
   }
 }

@@ -28,17 +28,33 @@ function toFailure (value: unknown): Error {
 }
 
 /**
+ * What a strategy that answered the request itself settles with: a failure, whatever it said, so
+ * that @fastify/auth neither resets the status of that answer to 200 nor lets the handler run.
+ */
+export const STRATEGY_ANSWERED: Error = Object.freeze(new Error('The login strategy answered the request itself'))
+
+/**
+ * True when the reply is sent, or on its way: under an async onSend hook an answer has not left
+ * yet, but send() has set the headers that tell (a content type, a redirect's location).
+ */
+export function hasAnswered (reply: FastifyReply, typedBefore: boolean): boolean {
+  return reply.sent || reply.hasHeader('location') || (!typedBefore && reply.hasHeader('content-type'))
+}
+
+/**
  * Wraps a strategy so that it settles exactly once (an async strategy that also calls `done`
- * would otherwise count twice, the second time as a success) and so that whatever it throws or
- * rejects with counts as a failure.
+ * would otherwise count twice, the second time as a success), so that whatever it throws or
+ * rejects with counts as a failure, and so that a strategy that answered by itself fails.
  */
 export function guardStrategy (strategy: AjaxAuthStrategy): AjaxAuthStrategy {
   return function ajaxStrategy (request, reply, done) {
+    const typed = reply.hasHeader('content-type')
     let settled = false
     const settle = (failure?: unknown): void => {
       if (settled) return
       settled = true
-      done(failure === undefined || failure === null ? undefined : toFailure(failure))
+      if (hasAnswered(reply, typed)) done(STRATEGY_ANSWERED)
+      else done(failure === undefined || failure === null ? undefined : toFailure(failure))
     }
     let result
     try {

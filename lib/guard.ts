@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { failureStatus, hasUser, type AuthHook } from './auth'
+import { failureStatus, hasAnswered, hasUser, STRATEGY_ANSWERED, type AuthHook } from './auth'
 import type { EnvelopeWriter } from './envelope'
 import type { AjaxRoute } from './route-config'
 import type { AjaxCheckHook } from './types'
@@ -21,10 +21,12 @@ export function createLoginCheck (auth: AuthHook | null, writer: EnvelopeWriter)
     }
   }
   return function checkStrategies (request, reply, done, next) {
+    const typed = reply.hasHeader('content-type')
     auth(request, reply, (failure) => {
-      // A strategy may answer by itself: a redirect, which the route's onSend turns into a 401.
-      // Under an async onSend that answer is still on its way, so the location header tells.
-      if (reply.sent || reply.hasHeader('location')) return
+      // A strategy may answer by itself (a redirect, a 401 of its own); the route's onSend then
+      // makes that answer an envelope, and nothing else may be sent. With relation 'or' a later
+      // strategy may still succeed after one answered, so the reply itself is asked too.
+      if (failure === STRATEGY_ANSWERED || hasAnswered(reply, typed)) return
       if (failure === undefined || failure === null) {
         next(request, reply, done)
         return

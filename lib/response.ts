@@ -20,25 +20,41 @@ function applyStatus (reply: FastifyReply, status: number | undefined, headers: 
   if (headers !== undefined) reply.headers(headers)
 }
 
+// Bytes Fastify sends as they are: Buffers and typed arrays, Node and web streams, Responses.
+function isBytes (value: object): boolean {
+  return ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function' ||
+    typeof (value as { getReader?: unknown }).getReader === 'function' || value instanceof Response
+}
+
+/**
+ * Success data, typed as JSON before Fastify sends it, so that the app's own onSend hooks
+ * (compression, say) see what it is. A string is data too: written here, since Fastify would send
+ * it as text.
+ */
+function jsonData (reply: FastifyReply, data: unknown, tools: ResponseTools): unknown {
+  if (data === undefined || (typeof data === 'object' && data !== null && isBytes(data))) return data
+  reply.header('content-type', JSON_TYPE)
+  return typeof data === 'string' ? tools.stringify(data) : data
+}
+
 /**
  * Turns what a handler returned into what Fastify sends: tuples and `JsonResponse` set status and
  * headers; error statuses get their final bytes here (a Buffer, which the onSend hook leaves alone).
  */
 function toPayload (value: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): unknown {
-  if (typeof value !== 'object' || value === null) return value
   if (value instanceof JsonResponse) {
     applyStatus(reply, value.status, value.headers)
-    if (reply.statusCode < 400) return value.data
+    if (reply.statusCode < 400) return jsonData(reply, value.data, tools)
     return tools.writer.json(request, reply, reply.statusCode, tools.stringify(value.data ?? defaultMessage(reply.statusCode)))
   }
   if (Array.isArray(value) && isStatusTuple(value)) {
     applyStatus(reply, value[1], value[2])
-    if (value[1] < 400) return value[0]
+    if (value[1] < 400) return jsonData(reply, value[0], tools)
     // The seed's `return data, 418` answers data as is, even for an error status: not wrapped.
     reply.header('content-type', JSON_TYPE)
     return Buffer.from(tools.stringify(value[0]))
   }
-  return value
+  return jsonData(reply, value, tools)
 }
 
 /**
@@ -51,8 +67,9 @@ export function wrapHandler (handler: Handler, hasResponseSchema: boolean, tools
   return function ajaxHandler (request, reply) {
     if (serializer !== null) reply.serializer(serializer)
     const result = handler.call(this, request, reply)
-    if (typeof result !== 'object' || result === null) return result
-    if (typeof (result as Promise<unknown>).then === 'function') {
+    // Nothing returned: a callback-style handler answers with reply.send() later.
+    if (result === undefined) return result
+    if (typeof (result as Promise<unknown>)?.then === 'function') {
       if (result === reply) return result
       return (result as Promise<unknown>).then((value) => toPayload(value, request, reply, tools))
     }
@@ -77,14 +94,12 @@ export function createOnSend (tools: ResponseTools) {
       done(null, successBody(reply, status, payload as string | undefined | null))
       return
     }
+    // A redirect would take fetch() to an HTML login page: an ajax route answers 401 instead, and
+    // no error answer points anywhere either.
+    const redirect = reply.hasHeader('location')
+    if (redirect) reply.removeHeader('location')
     if (status < 400) {
-      // A redirect would take fetch() to an HTML login page: an ajax route answers 401 instead.
-      if (!reply.hasHeader('location')) {
-        done(null)
-        return
-      }
-      reply.removeHeader('location')
-      done(null, writer.text(request, reply, 401, 'Unauthorized'))
+      done(null, redirect ? writer.text(request, reply, 401, 'Unauthorized') : undefined)
       return
     }
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the

@@ -3,7 +3,6 @@ import FindMyWay from 'find-my-way'
 import type { EnvelopeWriter } from './envelope'
 import { stageHook, type Check, type LoginCheck } from './guard'
 import { allowHeader, type AllowedMethods } from './methods'
-import type { AjaxCheckHook } from './types'
 
 type RouterIndex = ReturnType<typeof FindMyWay>
 
@@ -13,6 +12,8 @@ export interface AppState {
   readonly index: RouterIndex
   /** The methods any ajax route is registered for. */
   readonly methods: Set<string>
+  /** The index's entries by method and URL pattern. */
+  readonly indexed: Map<string, IndexedRoute>
   /** Contexts registered with `all`: unknown URLs under their prefix get the 404 envelope. */
   readonly prefixes: Array<{ prefix: string, writer: EnvelopeWriter }>
   /** Contexts that already run the unmatched-request hook. */
@@ -50,7 +51,7 @@ function routerSettings (fastify: FastifyInstance): RouterSettings {
 export function appState (fastify: FastifyInstance): AppState {
   let state = states.get(fastify.server)
   if (state === undefined) {
-    state = { index: FindMyWay(routerSettings(fastify)), methods: new Set(), prefixes: [], hooked: [], onCatchAllRoute () {} }
+    state = { index: FindMyWay(routerSettings(fastify)), methods: new Set(), indexed: new Map(), prefixes: [], hooked: [], onCatchAllRoute () {} }
     states.set(fastify.server, state)
   }
   return state
@@ -68,7 +69,11 @@ export interface IndexedRoute {
   writer: EnvelopeWriter
   /** The methods the route accepts, or `null` for every method it is registered for. */
   allowed: AllowedMethods | null
-  /** The login check of a `loginRequired` route: anonymous clients learn no more than 401. */
+  /**
+   * The login check of a `loginRequired` route, so that anonymous clients learn no more than 401;
+   * `null` when the registration checks in a later stage, where the user is known only after the
+   * body has been read.
+   */
   login: LoginCheck | null
 }
 
@@ -76,14 +81,25 @@ export interface IndexedRoute {
 /* c8 ignore next */
 function noop (): void {}
 
-/** Records an ajax route so that a request for its URL with another method gets 405, not 404. */
+/**
+ * Records an ajax route so that a request for its URL with another method gets 405, not 404. A
+ * nearer registration of the plugin indexes the route again: its settings replace the first's.
+ */
 export function indexAjaxRoute (state: AppState, methods: readonly string[], url: string, route: IndexedRoute): void {
   for (const method of methods) {
     state.methods.add(method)
+    const key = `${method} ${url}`
+    const indexed = state.indexed.get(key)
+    if (indexed !== undefined) {
+      Object.assign(indexed, route)
+      continue
+    }
+    const store = { ...route }
     try {
-      state.index.on(method as FindMyWay.HTTPMethod, url, noop, route)
+      state.index.on(method as FindMyWay.HTTPMethod, url, noop, store)
+      state.indexed.set(key, store)
     } catch {
-      // Already indexed (a constrained twin of the route), or a path Fastify itself rejects next.
+      // A path Fastify itself rejects next, with its own error.
     }
   }
 }
@@ -158,27 +174,21 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
 }
 
 /**
- * Runs the unmatched check in `fastify`'s context: in preParsing, after every onRequest hook (CORS
- * headers, say) and before the body is read, or in the registration's later check stage. A
+ * Runs the unmatched check in `fastify`'s context, in preParsing: after every onRequest hook (CORS
+ * headers, say) and before the body is read, so a broken body cannot turn a 405 into a 400. A
  * catch-all route (`@fastify/static`'s `GET /*`) matches unknown URLs itself and hands them on with
  * `reply.callNotFound()`, which runs only preHandler hooks: once such a route exists, the check runs
  * in preHandler too. Apps without one pay nothing for it.
  */
-export function installUnmatchedCheck (fastify: FastifyInstance, state: AppState, hook: AjaxCheckHook): void {
+export function installUnmatchedCheck (fastify: FastifyInstance, state: AppState): void {
   const check = createUnmatchedCheck(fastify, state)
-  const stage = unmatchedStage(hook)
-  fastify.addHook(stage as 'preParsing', stageHook(check, stage) as never)
-  let catchAllChecked = stage === 'preHandler'
+  fastify.addHook('preParsing', stageHook(check, 'preParsing') as never)
+  let catchAllChecked = false
   state.onCatchAllRoute = () => {
     if (catchAllChecked) return
     catchAllChecked = true
     fastify.addHook('preHandler', stageHook(check, 'preHandler') as never)
   }
-}
-
-/** preParsing, or the registration's check stage when that is later (a user known only then). */
-export function unmatchedStage (hook: AjaxCheckHook): AjaxCheckHook {
-  return hook === 'onRequest' ? 'preParsing' : hook
 }
 
 /**
