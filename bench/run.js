@@ -23,11 +23,11 @@ const PROFILES = {
     connections: 10,
     noiseLimit: 0.03,
     memory: { warmup: 20_000, requests: 200_000 },
-    startup: { routes: [1000, 10000], repeats: 3 }
+    startup: { routes: [1000, 10000], repeats: 5 }
   },
   quick: {
-    rounds: 5,
-    duration: 0.12,
+    rounds: 10,
+    duration: 0.06,
     warmup: 0.15,
     connections: 10,
     noiseLimit: 0.1,
@@ -78,6 +78,17 @@ function nproc () {
   }
 }
 
+/** The plugin revision measured: the commit, and whether its sources differ from it. */
+function revision () {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = git('status', '--porcelain', '--', 'index.ts', 'lib') !== ''
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes in lib/' : ''}`
+  } catch {
+    return 'unknown (not a git checkout)'
+  }
+}
+
 function describeMachine () {
   const cpus = os.cpus()
   const version = (name) => require(`${name}/package.json`).version
@@ -89,7 +100,8 @@ function describeMachine () {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     versions: { fastify: version('fastify'), express: version('express'), autocannon: version('autocannon') },
-    loadBefore: loadAverage()
+    loadBefore: loadAverage(),
+    revision: revision()
   }
 }
 

@@ -100,9 +100,12 @@ function evaluateTargets (scenarios, noise, memory) {
     }
   }
 
+  // Measured req/s is capped by the load generator sharing the cores; server capacity (the
+  // inverse of CPU per request) is what the server itself could do. Both are reported.
   for (const { id } of SCENARIOS) {
     const ratio = versus(scenarios, id, 'ajax', 'express')
     add(`${id}: ajax req/s vs Express 5`, x(ratio.rps), '≥ 3×', ratio.rps >= 3)
+    add(`${id}: ajax capacity (1 / CPU per request) vs Express 5`, x(1 / ratio.cpu), '≥ 3×', 1 / ratio.cpu >= 3)
   }
 
   // The plugin's overhead with 1,000 ajax routes must be no larger than with one.

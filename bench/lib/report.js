@@ -30,7 +30,8 @@ function ms (value) {
 function header (context) {
   const { machine, settings, command } = context
   return [
-    `Command: \`${command}\` (${settings.quick ? 'quick' : 'full'} run, ${context.finished})`,
+    `Command: \`${command}\` (${settings.quick ? 'quick' : 'full'} run, ${context.finished}), ` +
+      `plugin at ${machine.revision}`,
     '',
     `Machine: ${machine.cores} cores (\`nproc\`: ${machine.nproc}), ${machine.cpu}, ${machine.memoryGb} GB RAM, ` +
       `${machine.os}; Node ${machine.node}; fastify ${machine.versions.fastify}, express ${machine.versions.express}, ` +
@@ -41,7 +42,11 @@ function header (context) {
       `then ${settings.rounds} rounds of ${settings.duration} s per candidate and scenario, candidates rotated ` +
       'each round; medians over rounds, ratios paired by round. The load generator and the servers share ' +
       'the machine\'s cores (no pinning is possible here), so req/s is partly bounded by autocannon ' +
-      'itself; CPU/request is measured inside each server and is the sharper measure.'
+      'itself; CPU/request is measured inside each server and is the sharper measure.',
+    ...(settings.quick
+      ? ['', '**Quick run**: few short rounds and a 10 % noise limit; indicative only, too coarse to decide ' +
+        'the 3 % targets. Use the full run (`npm run bench`) for claims.']
+      : [])
   ].join('\n')
 }
 
