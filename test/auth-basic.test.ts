@@ -49,6 +49,21 @@ async function assertRefusals (t: Test, app: FastifyInstance, challenge: string)
   }
 }
 
+t.test('README recipe: @fastify/basic-auth as the login strategy, with its challenge', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+
+  await app.register(fastifyBasicAuth, { validate })
+  await app.register(ajaxutils, { authenticate: app.basicAuth, wwwAuthenticate: 'Basic realm="app"' })
+
+  app.get('/vault', { config: { ajax: { loginRequired: true } } }, async () => ({ gold: 42 }))
+
+  await assertRefusals(t, app, 'Basic realm="app"')
+  const ok = await app.inject({ url: '/vault', headers: { authorization: basic('Tyrion', 'wine') } })
+  t.equal(ok.statusCode, 200)
+  t.same(ok.json(), { gold: 42 })
+})
+
 t.test('@fastify/basic-auth as the strategy with wwwAuthenticate: wrong or missing credentials get the 401 envelope with the challenge', async (t) => {
   const { app, handled } = await basicApp(t, {}, { wwwAuthenticate: 'Basic realm="app"' })
   await assertRefusals(t, app, 'Basic realm="app"')

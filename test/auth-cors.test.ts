@@ -2,6 +2,7 @@
 // ajax route must succeed, and the 401 of the real call must carry the CORS headers, or the page's
 // fetch() sees a network error instead of the 401 envelope.
 import cors from '@fastify/cors'
+import jwt from '@fastify/jwt'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import ajaxutils from '../index'
@@ -28,6 +29,31 @@ function preflight (url: string, method: string) {
     headers: { origin: ORIGIN, 'access-control-request-method': method, 'access-control-request-headers': 'authorization,content-type' }
   }
 }
+
+t.test('README recipe: @fastify/cors with @fastify/jwt bearer tokens from another origin', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+
+  await app.register(cors, { origin: 'https://app.example', allowedHeaders: ['authorization', 'content-type'] })
+  await app.register(jwt, { secret: 'supersecret' })
+  await app.register(ajaxutils, { authenticate: (request) => request.jwtVerify(), wwwAuthenticate: 'Bearer' })
+
+  app.get('/me', { config: { ajax: { loginRequired: true } } }, async (request) => ({ user: request.user }))
+
+  const pre = await app.inject(preflight('/me', 'GET'))
+  t.equal(pre.statusCode, 204)
+  t.equal(pre.headers['access-control-allow-origin'], ORIGIN)
+  t.equal(pre.headers['access-control-allow-headers'], 'authorization, content-type')
+  const refused = await app.inject({ url: '/me', headers: { origin: ORIGIN } })
+  t.equal(refused.statusCode, 401)
+  t.equal(refused.headers['access-control-allow-origin'], ORIGIN)
+  t.equal(refused.headers['www-authenticate'], 'Bearer')
+  t.same(refused.json(), UNAUTHORIZED)
+  const ok = await app.inject({ url: '/me', headers: { origin: ORIGIN, authorization: `Bearer ${app.jwt.sign({ sub: 'ann' })}` } })
+  t.equal(ok.statusCode, 200)
+  t.equal(ok.headers['access-control-allow-origin'], ORIGIN)
+  t.equal((ok.json() as { user: { sub: string } }).user.sub, 'ann')
+})
 
 t.test('a browser preflight for a login-required route succeeds with the CORS headers', async (t) => {
   const { app, handled } = await corsApp(t)

@@ -65,6 +65,45 @@ function assertRefused (t: Test, res: { statusCode: number, headers: Record<stri
   t.notMatch(res.body, /token|authorization|expired|signature|jwt|bearer/i, `${label}: no jwt error text in the body`)
 }
 
+t.test('README recipe: @fastify/jwt as the login strategy', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+
+  await app.register(jwt, { secret: 'supersecret' })
+  await app.register(ajaxutils, { authenticate: (request) => request.jwtVerify() })
+
+  app.get('/profile', { config: { ajax: { loginRequired: true } } }, async (request) => ({ user: request.user }))
+
+  const token = app.jwt.sign({ sub: 'ann' })
+  const ok = await app.inject({ url: '/profile', headers: { authorization: `Bearer ${token}` } })
+  t.equal(ok.statusCode, 200)
+  t.equal((ok.json() as { user: { sub: string } }).user.sub, 'ann')
+  assertRefused(t, await app.inject('/profile'), 'no token')
+})
+
+t.test('README recipe: @fastify/jwt\'s route-level onRequest: [fastify.authenticate] with loginRequired', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+
+  await app.register(jwt, { secret: 'supersecret' })
+  app.decorate('authenticate', async function (request: FastifyRequest, reply: FastifyReply) {
+    try {
+      await request.jwtVerify()
+    } catch (err) {
+      reply.send(err)
+    }
+  })
+  await app.register(ajaxutils)
+
+  app.get('/profile', { onRequest: [app.authenticate], config: { ajax: { loginRequired: true } } }, async (request) => ({ user: request.user }))
+
+  const token = app.jwt.sign({ sub: 'ann' })
+  const ok = await app.inject({ url: '/profile', headers: { authorization: `Bearer ${token}` } })
+  t.equal(ok.statusCode, 200)
+  t.equal((ok.json() as { user: { sub: string } }).user.sub, 'ann')
+  assertRefused(t, await app.inject({ url: '/profile', headers: { authorization: `Bearer ${token}x` } }), 'forged token')
+})
+
 t.test('@fastify/jwt as the strategy: authenticate: (request) => request.jwtVerify()', async (t) => {
   const { app, lines, lastId } = loggedApp(t)
   await app.register(jwt, { secret: SECRET })

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { Authenticator } from '@fastify/passport'
 import fastifySecureSession from '@fastify/secure-session'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type LightMyRequestResponse } from 'fastify'
 import { Strategy as LocalStrategy } from 'passport-local'
 import t, { type Test } from 'tap'
 import ajaxutils from '../index'
@@ -60,6 +60,42 @@ async function logIn (t: Test, app: FastifyInstance): Promise<Record<string, str
   t.same(login.json(), { name: 'ann' })
   return sessionCookie(login)
 }
+
+t.test('README recipe: @fastify/passport with passport-local and @fastify/secure-session, hook: \'preValidation\'', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  const key = randomBytes(32)
+  const findUser = async (name: string) => USERS[name] === undefined ? null : { name }
+  const checkPassword = async (name: string, password: string) => USERS[name]?.password === password
+
+  const passport = new Authenticator()
+  await app.register(fastifySecureSession, { key, cookie: { path: '/' } })
+  await app.register(passport.initialize())
+  await app.register(passport.secureSession())
+  passport.use('local', new LocalStrategy((username, password, done) => {
+    checkPassword(username, password).then((ok) => done(null, ok ? { name: username } : false), done)
+  }))
+  passport.registerUserSerializer(async (user: { name: string }) => user.name)
+  passport.registerUserDeserializer(async (name: string) => findUser(name))
+  // Passport reads the user from the session in a preValidation hook: check logins there.
+  await app.register(ajaxutils, { hook: 'preValidation' })
+
+  app.post('/login', { preValidation: passport.authenticate('local', { authInfo: false }), config: { ajax: true } },
+    async (request) => ({ name: request.user?.name }))
+  app.post('/logout', { config: { ajax: true } }, async (request) => {
+    await request.logout()
+    return { loggedOut: true }
+  })
+  app.get('/me', { config: { ajax: { loginRequired: true } } }, async (request) => ({ name: request.user?.name }))
+
+  const anonymous = await app.inject('/me')
+  t.equal(anonymous.statusCode, 401)
+  t.same(anonymous.json(), UNAUTHORIZED)
+  const cookies = await logIn(t, app)
+  const me = await app.inject({ url: '/me', cookies })
+  t.equal(me.statusCode, 200)
+  t.same(me.json(), { name: 'ann' })
+})
 
 t.test('@fastify/passport with the default hook: a logged-in user still gets 401, passport sets request.user later', async (t) => {
   const { app, handled } = await passportApp(t, {})
@@ -120,5 +156,42 @@ t.test('@fastify/passport with hook: \'preValidation\': the body is parsed first
   const saved = await app.inject({ method: 'POST', url: '/notes', cookies, payload: { note: 'hi' } })
   t.equal(saved.statusCode, 200)
   t.same(saved.json(), 'saved')
+  t.equal(handled, 1)
+})
+
+t.test('@fastify/passport with hook: \'preValidation\': a logged-in wrong method gets 405; an anonymous one never reaches a handler', async (t) => {
+  const { app, handled } = await passportApp(t, { hook: 'preValidation' })
+  const anonymous = await app.inject({ method: 'DELETE', url: '/me' })
+  t.ok(anonymous.statusCode === 401 || anonymous.statusCode === 405, `anonymous: ${anonymous.statusCode}`)
+  t.equal(anonymous.headers['content-type'], JSON_TYPE)
+  const cookies = await logIn(t, app)
+  const wrongMethod = await app.inject({ method: 'DELETE', url: '/me', cookies })
+  t.equal(wrongMethod.statusCode, 405)
+  t.equal(wrongMethod.headers.allow, 'GET, HEAD')
+  t.same(wrongMethod.json(), { status: 'error', error: 'Method not allowed' })
+  t.equal(handled(), 0)
+})
+
+t.test('README recipe: the @fastify/passport README\'s redirecting guard on an ajax route answers the 401 envelope', async (t) => {
+  const { app } = await passportApp(t, {})
+  let handled = 0
+
+  const requireLogin = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.isAuthenticated()) return reply.redirect('/login')
+  }
+  app.get('/orders', { preValidation: requireLogin, config: { ajax: true } }, async (request) => {
+    handled++
+    return { orders: [], for: request.user?.name }
+  })
+
+  const anonymous = await app.inject('/orders')
+  t.equal(anonymous.statusCode, 401)
+  t.equal(anonymous.headers['content-type'], JSON_TYPE)
+  t.equal(anonymous.headers.location, undefined)
+  t.same(anonymous.json(), UNAUTHORIZED)
+  const cookies = await logIn(t, app)
+  const ok = await app.inject({ url: '/orders', cookies })
+  t.equal(ok.statusCode, 200)
+  t.same(ok.json(), { orders: [], for: 'ann' })
   t.equal(handled, 1)
 })

@@ -17,6 +17,10 @@ const UNAUTHORIZED = { status: 'error', error: 'Unauthorized' }
 const SESSION_SECRET = 'a secret with minimum length of 32 characters'
 const PASSWORDS: Record<string, string> = { ann: 'correct horse' }
 
+async function checkPassword (name: string, password: string): Promise<boolean> {
+  return Object.hasOwn(PASSWORDS, name) && PASSWORDS[name] === password
+}
+
 /** Cookie, session and the login/logout routes every recipe below shares. */
 async function sessionApp (t: Test): Promise<FastifyInstance> {
   const app = Fastify()
@@ -81,6 +85,36 @@ async function assertLoginFlow (t: Test, app: FastifyInstance, handled: () => nu
   t.same(after.json(), UNAUTHORIZED)
   t.equal(handled(), 1, 'the handler ran only for the logged-in request')
 }
+
+t.test('README recipe: @fastify/session, a login route and a strategy that reads the session', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  let handled = 0
+  app.addHook('preHandler', async (request) => { if (request.url === '/me') handled++ })
+
+  await app.register(fastifyCookie)
+  await app.register(fastifySession, { secret: 'a secret with minimum length of 32 characters', cookie: { secure: false } })
+  await app.register(ajaxutils, {
+    authenticate: async (request) => {
+      if (request.session.get('user') === undefined) throw new Error('no user in the session')
+    }
+  })
+
+  app.post('/login', { config: { ajax: true } }, async (request) => {
+    const { name, password } = request.body as { name: string, password: string }
+    if (!await checkPassword(name, password)) return ['Wrong name or password', 401]
+    await request.session.regenerate()
+    request.session.set('user', { name })
+    return { name }
+  })
+  app.post('/logout', { config: { ajax: true } }, async (request) => {
+    await request.session.destroy()
+    return { loggedOut: true }
+  })
+  app.get('/me', { config: { ajax: { loginRequired: true } } }, async (request) => request.session.get('user'))
+
+  await assertLoginFlow(t, app, () => handled)
+})
 
 t.test('@fastify/session: a strategy that reads the session user', async (t) => {
   const app = await sessionApp(t)
