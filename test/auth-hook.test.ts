@@ -189,3 +189,19 @@ for (const stage of ['preValidation', 'preHandler'] as const) {
     t.equal(handled(), 0)
   })
 }
+
+t.test('body schema: with preValidation an anonymous request gets 401 before validation; with preHandler validation answers first', async (t) => {
+  const schema = { body: { type: 'object', required: ['note'], properties: { note: { type: 'string' } } } }
+  const cases: Array<[Stage, number]> = [['onRequest', 401], ['preParsing', 401], ['preValidation', 401], ['preHandler', 400]]
+  for (const [stage, status] of cases) {
+    const { app, handled } = await bodyApp(t, stage)
+    app.post('/typed', { schema, config: { ajax: { loginRequired: true } } }, async () => 'never')
+    const res = await app.inject({ method: 'POST', url: '/typed', payload: { other: 1 } })
+    t.equal(res.statusCode, status, stage)
+    t.equal(res.headers['content-type'], JSON_TYPE)
+    t.same(res.json(), status === 401
+      ? UNAUTHORIZED
+      : { status: 'error', error: 'body must have required property \'note\'', details: [{ instancePath: '', schemaPath: '#/required', keyword: 'required', params: { missingProperty: 'note' }, message: 'must have required property \'note\'' }] }, stage)
+    t.equal(handled(), 0)
+  }
+})
