@@ -250,13 +250,26 @@ for (const hook of ['preParsing', 'preValidation', 'preHandler'] as const) {
 
   t.test(`with hook: '${hook}', a broken body on a login-required ajax URL answers the envelope in the stage's order, never Fastify's shape`, async (t) => {
     const app = await buildApp(t, { hook })
-    app.get('/me', { config: { ajax: { loginRequired: true } } }, async () => 'me')
-    const res = await app.inject({ method: 'POST', url: '/me', headers: { 'content-type': 'application/json' }, payload: '{bad' })
-    // preParsing checks the login before the body is read; later stages read the body first.
+    app.route({ method: ['GET', 'POST'], url: '/me', config: { ajax: { loginRequired: true, methods: ['GET'] } }, handler: async () => 'me' })
+    const bad = { headers: { 'content-type': 'application/json' }, payload: '{bad' }
+    // Route level: preParsing checks the login before the body is read; later stages read the body first.
+    const route = await app.inject({ method: 'POST', url: '/me', ...bad })
     const [status, error] = hook === 'preParsing' ? [401, 'Unauthorized'] : [400, "Body is not valid JSON but content-type is set to 'application/json'"]
-    t.equal(res.statusCode, status)
-    t.equal(res.headers['content-type'], JSON_TYPE)
-    t.same(res.json(), { status: 'error', error })
+    t.equal(route.statusCode, status)
+    t.equal(route.headers['content-type'], JSON_TYPE)
+    t.same(route.json(), { status: 'error', error })
+    // Router level: always answered before the body; the login check comes first only when it can
+    // run that early (a later stage knows the user only after the body was read).
+    const router = await app.inject({ method: 'PUT', url: '/me', ...bad })
+    t.equal(router.headers['content-type'], JSON_TYPE)
+    if (hook === 'preParsing') {
+      t.equal(router.statusCode, 401)
+      t.same(router.json(), { status: 'error', error: 'Unauthorized' })
+    } else {
+      t.equal(router.statusCode, 405)
+      t.equal(router.headers.allow, 'GET, HEAD')
+      t.same(router.json(), METHOD_NOT_ALLOWED)
+    }
   })
 }
 
