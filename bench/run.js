@@ -26,11 +26,11 @@ const PROFILES = {
     startup: { routes: [1000, 10000], repeats: 5 }
   },
   quick: {
-    rounds: 10,
+    rounds: 8,
     duration: 0.06,
     warmup: 0.15,
     connections: 10,
-    noiseLimit: 0.1,
+    noiseLimit: 0.15,
     memory: { warmup: 10_000, requests: 200_000 },
     startup: { routes: [1000, 10000], repeats: 1 }
   }

@@ -31,7 +31,7 @@ function runLoad ({ port, requests, duration, amount, connections }) {
       timeout: 10,
       // autocannon checks for the end of the run only at each sample tick: tick often, so that
       // a run lasts its duration and not up to a whole second more.
-      sampleInt: 50
+      sampleInt: 20
     }, (error, result) => {
       if (error) {
         reject(error)

@@ -10,7 +10,7 @@ const NOISE_RULE = [
   'candidate. Its paired ratio (the median over rounds of the per-round ratio) should be 1.00; the',
   'noise floor of a metric is its largest distance from 1.00 over the scenarios. A run whose floor for',
   'req/s or CPU/request exceeds the limit (3 % for a full run, whose tightest targets are 0.97× and',
-  '1.03×; 10 % for `--quick`) is refused with exit code 2 and no result tables. Inside a valid run,',
+  '1.03×; 15 % for `--quick`) is refused with exit code 2 and no result tables. Inside a valid run,',
   '"within noise" means no further from 1.00 than that floor.'
 ].join('\n')
 
@@ -44,7 +44,7 @@ function header (context) {
       'the machine\'s cores (no pinning is possible here), so req/s is partly bounded by autocannon ' +
       'itself; CPU/request is measured inside each server and is the sharper measure.',
     ...(settings.quick
-      ? ['', '**Quick run**: few short rounds and a 10 % noise limit; indicative only, too coarse to decide ' +
+      ? ['', '**Quick run**: few short rounds and a 15 % noise limit; indicative only, too coarse to decide ' +
         'the 3 % targets. Use the full run (`npm run bench`) for claims.']
       : [])
   ].join('\n')
