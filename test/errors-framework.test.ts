@@ -78,18 +78,6 @@ t.test('an onRequest hook of an outer context registered before the plugin still
   t.same(res.json(), { status: 'error', error: 'Internal Server Error' })
 })
 
-t.test('an app onSend hook that throws on every answer still ends in the 500 envelope', async (t) => {
-  const app = await buildApp(t)
-  app.addHook('onSend', async (request) => {
-    if (request.url === '/send') throw new Error('secret-onsend')
-  })
-  app.get('/send', { config: { ajax: true } }, async () => ({ ok: true }))
-  const res = await app.inject('/send')
-  t.equal(res.statusCode, 500)
-  t.equal(res.headers['content-type'], JSON_TYPE)
-  t.same(res.json(), { status: 'error', error: 'Internal Server Error' })
-})
-
 t.test('an app onSend hook that fails once gets the 500 envelope on the second pass', async (t) => {
   const app = await buildApp(t)
   let failures = 0
