@@ -71,9 +71,9 @@ export function normalizePluginOptions (value: unknown, knownMethods: ReadonlySe
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) fail(`'${key}' is unknown`)
   }
-  const relation = options.relation ?? 'or'
+  const relation = options.relation === undefined ? 'or' : options.relation
   if (relation !== 'or' && relation !== 'and') fail(`relation must be 'or' or 'and', got ${String(relation)}`)
-  const hook = options.hook ?? 'onRequest'
+  const hook = options.hook === undefined ? 'onRequest' : options.hook
   if (!HOOKS.includes(hook as AjaxCheckHook)) fail(`hook must be one of ${HOOKS.join(', ')}, got ${String(hook)}`)
   const wwwAuthenticate = options.wwwAuthenticate
   if (wwwAuthenticate !== undefined && (typeof wwwAuthenticate !== 'string' || !HEADER_VALUE.test(wwwAuthenticate))) {

@@ -14,6 +14,8 @@ export interface AppState {
   readonly methods: Set<string>
   /** The index's entries by method and URL pattern. */
   readonly indexed: Map<string, IndexedRoute>
+  /** Whether the router tells `/API` from `/api`; prefixes below are lower case when it does not. */
+  readonly caseSensitive: boolean
   /** Contexts registered with `all`: unknown URLs under their prefix get the 404 envelope. */
   readonly prefixes: Array<{ prefix: string, writer: EnvelopeWriter }>
   /** Contexts that already run the unmatched-request hook. */
@@ -51,7 +53,16 @@ function routerSettings (fastify: FastifyInstance): RouterSettings {
 export function appState (fastify: FastifyInstance): AppState {
   let state = states.get(fastify.server)
   if (state === undefined) {
-    state = { index: FindMyWay(routerSettings(fastify)), methods: new Set(), indexed: new Map(), prefixes: [], hooked: [], onCatchAllRoute () {} }
+    const settings = routerSettings(fastify)
+    state = {
+      index: FindMyWay(settings),
+      methods: new Set(),
+      indexed: new Map(),
+      caseSensitive: settings.caseSensitive !== false,
+      prefixes: [],
+      hooked: [],
+      onCatchAllRoute () {}
+    }
     states.set(fastify.server, state)
   }
   return state
@@ -164,7 +175,7 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
       else found.login(request, reply, done, refuseMethod)
       return
     }
-    const scope = state.prefixes.find((entry) => underPrefix(path, entry.prefix))
+    const scope = state.prefixes.find((entry) => underPrefix(state.caseSensitive ? path : path.toLowerCase(), entry.prefix))
     if (scope !== undefined) {
       reply.send(scope.writer.text(request, reply, 404, 'Not found'))
       return
@@ -225,5 +236,5 @@ export function answerUnknownUrls (fastify: FastifyInstance, state: AppState, wr
       // The app set this prefix's not-found handler first.
     }
   }
-  state.prefixes.push({ prefix: fastify.prefix, writer })
+  state.prefixes.push({ prefix: state.caseSensitive ? fastify.prefix : fastify.prefix.toLowerCase(), writer })
 }

@@ -47,3 +47,12 @@ t.test('the caller\'s options object is not changed', async (t) => {
   await app.register(ajaxutils, options as never)
   t.same(options, { all: { methods: ['get'] }, debug: true })
 })
+
+t.test('null is not a relation or a hook', async (t) => {
+  for (const options of [{ relation: null }, { hook: null }]) {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    app.register(ajaxutils, options as never)
+    await t.rejects(app.ready(), { code: 'FST_AJAX_PLUGIN_OPTION', message: /got null/ })
+  }
+})

@@ -298,3 +298,19 @@ t.test('all at the root gives every unknown URL the 404 envelope', async (t) => 
   t.equal(res.statusCode, 404)
   t.same(res.json(), { status: 'error', error: 'Not found' })
 })
+
+t.test('with caseSensitive: false, unknown URLs under an all prefix in another case get the 404 envelope too', async (t) => {
+  const app = Fastify({ routerOptions: { caseSensitive: false } })
+  t.teardown(() => app.close())
+  await app.register(ajaxutils)
+  await app.register(async function api (api) {
+    await api.register(ajaxutils, { all: true })
+    api.get('/known', async () => 'known')
+  }, { prefix: '/App' })
+  for (const url of ['/APP/nothing', '/app/nothing', '/App/nothing']) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, 404, url)
+    t.same(res.json(), { status: 'error', error: 'Not found' }, url)
+  }
+  t.same((await app.inject('/APP/KNOWN')).json(), 'known')
+})
