@@ -1,6 +1,10 @@
 'use strict'
 
-module.exports = require('neostandard')({
+const neostandard = require('neostandard')
+
+module.exports = neostandard({
   ts: true,
-  ignores: ['dist/**', 'coverage/**', '.tap/**', ...require('neostandard').resolveIgnoresFromGitignore()]
+  // The ES module entry and the package test's consumer are .mts files.
+  filesTs: ['**/*.mts', '**/*.cts'],
+  ignores: ['dist/**', 'coverage/**', '.tap/**', ...neostandard.resolveIgnoresFromGitignore()]
 })

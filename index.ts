@@ -8,26 +8,28 @@ import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from './li
 import { parse, stringify } from './lib/json'
 import { addEnvelopeSchemas, createOpenApiDocs } from './lib/openapi'
 import { normalizePluginOptions } from './lib/options'
+// Imported under names no other plugin's augmentation of 'fastify' can shadow (@fastify/helmet
+// declares a RouteOptions there, which a plain alias would resolve to).
 import type {
-  AjaxAuthStrategy as AuthStrategy,
-  AjaxCheckHook as CheckHook,
-  AjaxErrorBody as ErrorBody,
-  AjaxRouteOptions as RouteOptions,
-  AjaxutilsOptions as PluginOptions
+  AjaxAuthStrategy as AjaxutilsAuthStrategy,
+  AjaxCheckHook as AjaxutilsCheckHook,
+  AjaxErrorBody as AjaxutilsErrorBody,
+  AjaxRouteOptions as AjaxutilsRouteOptions,
+  AjaxutilsOptions as AjaxutilsPluginOptions
 } from './lib/types'
 import { answerUnknownUrls, appState, claimUnmatched, installUnmatchedCheck } from './lib/unmatched'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Makes the route an ajax route: `true`, `false` (opt out of `all`) or its options. */
-    ajax?: boolean | RouteOptions
+    ajax?: boolean | AjaxutilsRouteOptions
   }
 }
 
 /** The JSON writer and reader the plugin uses (the seed's `from ajaxutils import json`). */
 const jsonTools = Object.freeze({ stringify, parse })
 
-async function ajaxutils (fastify: FastifyInstance, options: PluginOptions): Promise<void> {
+async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOptions): Promise<void> {
   const knownMethods = new Set(fastify.supportedMethods)
   const settings = normalizePluginOptions(options, knownMethods)
   const writer = createEnvelopeWriter(settings)
@@ -52,11 +54,11 @@ async function ajaxutils (fastify: FastifyInstance, options: PluginOptions): Pro
 fp(ajaxutils, { fastify: '5.x', name: 'fastify-ajaxutils' })
 
 declare namespace ajaxutils {
-  export type AjaxRouteOptions = RouteOptions
-  export type AjaxutilsOptions = PluginOptions
-  export type AjaxErrorBody<E = string> = ErrorBody<E>
-  export type AjaxAuthStrategy = AuthStrategy
-  export type AjaxCheckHook = CheckHook
+  export type AjaxRouteOptions = AjaxutilsRouteOptions
+  export type AjaxutilsOptions = AjaxutilsPluginOptions
+  export type AjaxErrorBody<E = string> = AjaxutilsErrorBody<E>
+  export type AjaxAuthStrategy = AjaxutilsAuthStrategy
+  export type AjaxCheckHook = AjaxutilsCheckHook
   export { ajaxutils, ajaxutils as default, JsonResponseClass as JsonResponse, Http404Class as Http404, jsonTools as json }
 }
 

@@ -35,18 +35,14 @@ type RouterSettings = {
   useSemicolonDelimiter?: boolean
 }
 
+const ROUTER_KEYS = ['caseSensitive', 'ignoreTrailingSlash', 'ignoreDuplicateSlashes', 'maxParamLength', 'allowUnsafeRegex', 'useSemicolonDelimiter'] as const
+
 function routerSettings (fastify: FastifyInstance): RouterSettings {
-  // Fastify 5 moved these under routerOptions; older 5.x minors keep them at the top level.
+  // Fastify 5.5 moved these under routerOptions; a setting given at the top level still counts.
   const config = fastify.initialConfig as RouterSettings & { routerOptions?: RouterSettings }
-  const source = config.routerOptions ?? config
-  return {
-    caseSensitive: source.caseSensitive,
-    ignoreTrailingSlash: source.ignoreTrailingSlash,
-    ignoreDuplicateSlashes: source.ignoreDuplicateSlashes,
-    maxParamLength: source.maxParamLength,
-    allowUnsafeRegex: source.allowUnsafeRegex,
-    useSemicolonDelimiter: source.useSemicolonDelimiter
-  }
+  const settings: Record<string, unknown> = {}
+  for (const key of ROUTER_KEYS) settings[key] = config.routerOptions?.[key] ?? config[key]
+  return settings as RouterSettings
 }
 
 /** The state of the app `fastify` belongs to (all its contexts share one server). */
