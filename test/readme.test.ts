@@ -1,7 +1,10 @@
 // Every code example of the README is run here, or stands word for word in a test that runs it.
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
+import underPressure from '@fastify/under-pressure'
 import { transformSync } from 'esbuild'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
@@ -27,8 +30,9 @@ async function run (code: string, scope: Record<string, unknown>, tail = ''): Pr
   return new AsyncFunction(...Object.keys(scope), `${js}\n${tail}`)(...Object.values(scope))
 }
 
+// Whitespace aside, and comment lines aside: a README example states in comments what the test asserts.
 function normalize (text: string): string {
-  return text.replace(/\s+/g, ' ').trim()
+  return text.replace(/^\s*\/\/.*$/gm, '').replace(/\s+/g, ' ').trim()
 }
 
 /** The test sources, with template literals unescaped the way they run. */
@@ -119,6 +123,37 @@ const harnesses: Array<[string, Harness]> = [
     await run(code, { app, ajaxutils })
     app.get('/pretty', { config: { ajax: true } }, async () => ({ a: 1 }))
     t.equal((await app.inject('/pretty')).body, '{\n  "a": 1\n}')
+  }],
+  ['await app.register(helmet)', async (t, code) => {
+    const app = await newApp(t)
+    await run(code, { app, ajaxutils, helmet })
+    const me = await app.inject('/me')
+    t.equal(me.statusCode, 401)
+    t.same(me.json(), { status: 'error', error: 'Unauthorized' })
+    t.equal(me.headers['x-content-type-options'], 'nosniff')
+    t.match(me.headers['content-security-policy'], /default-src 'self'/)
+    t.match(me.headers['strict-transport-security'], /max-age=/)
+    const missing = await app.inject('/orders/1')
+    t.equal(missing.statusCode, 404)
+    t.equal(missing.headers['x-content-type-options'], 'nosniff')
+    t.same((await app.inject('/status')).json(), { status: 'pending' })
+  }],
+  ['await app.register(rateLimit', async (t, code) => {
+    const app = await newApp(t)
+    await run(code, { app, ajaxutils, rateLimit })
+    for (let request = 0; request < 100; request++) t.equal((await app.inject('/search')).statusCode, 200)
+    const limited = await app.inject('/search')
+    t.equal(limited.statusCode, 429)
+    t.equal(limited.headers['retry-after'], '60')
+    t.same(limited.json(), { status: 'error', error: 'Rate limit exceeded, retry in 1 minute' })
+  }],
+  ['await app.register(underPressure', async (t, code) => {
+    const app = await newApp(t)
+    await run(code, { app, ajaxutils, underPressure, databaseIsUp: async () => false })
+    const res = await app.inject('/dashboard')
+    t.equal(res.statusCode, 503)
+    t.equal(res.headers['retry-after'], '10')
+    t.same(res.json(), { status: 'error', error: 'Service Unavailable' })
   }],
   ['await app.register(swagger', async (t, code) => {
     const app = await newApp(t)
