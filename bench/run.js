@@ -17,8 +17,8 @@ const ROOT = join(__dirname, '..')
 
 const PROFILES = {
   full: {
-    rounds: 20,
-    duration: 0.35,
+    rounds: 45,
+    duration: 0.15,
     warmup: 0.5,
     connections: 10,
     noiseLimit: 0.03,
