@@ -57,7 +57,8 @@ export function appState (fastify: FastifyInstance): AppState {
       caseSensitive: settings.caseSensitive !== false,
       prefixes: [],
       hooked: [],
-      onCatchAllRoute () {}
+      // Replaced by installUnmatchedCheck, which the first registration always runs.
+      onCatchAllRoute: Function.prototype as () => void
     }
     states.set(fastify.server, state)
   }
@@ -85,8 +86,7 @@ export interface IndexedRoute {
 }
 
 // find-my-way wants a handler per route; the index only ever looks routes up, never runs them.
-/* c8 ignore next */
-function noop (): void {}
+const NEVER_RUN = Function.prototype as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>
 
 /**
  * Records an ajax route so that a request for its URL with another method gets 405, not 404. A
@@ -103,7 +103,7 @@ export function indexAjaxRoute (state: AppState, methods: readonly string[], url
     }
     const store = { ...route }
     try {
-      state.index.on(method as FindMyWay.HTTPMethod, url, noop, store)
+      state.index.on(method as FindMyWay.HTTPMethod, url, NEVER_RUN, store)
       state.indexed.set(key, store)
     } catch {
       // A path Fastify itself rejects next, with its own error.
