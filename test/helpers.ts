@@ -24,3 +24,13 @@ export function logCapture (): { stream: Writable, entries: Array<Record<string,
   })
   return { stream, entries }
 }
+
+const [major, minor] = (require('fastify/package.json') as { version: string }).version.split('.').map(Number)
+
+/**
+ * Router settings as server options: under `routerOptions` from Fastify 5.5, at the top level
+ * before (the compatibility run uses Fastify 5.0).
+ */
+export function routerSettings (settings: Record<string, boolean | number>): FastifyServerOptions {
+  return major > 5 || minor >= 5 ? { routerOptions: settings } : settings
+}

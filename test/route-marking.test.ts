@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'
-import { buildApp, JSON_TYPE } from './helpers'
+import { buildApp, JSON_TYPE, routerSettings } from './helpers'
 
 t.test('config.ajax true makes a route an ajax route; no config.ajax leaves it alone', async (t) => {
   const app = await buildApp(t)
@@ -300,7 +300,7 @@ t.test('all at the root gives every unknown URL the 404 envelope', async (t) => 
 })
 
 t.test('with caseSensitive: false, unknown URLs under an all prefix in another case get the 404 envelope too', async (t) => {
-  const app = Fastify({ routerOptions: { caseSensitive: false } })
+  const app = Fastify(routerSettings({ caseSensitive: false }))
   t.teardown(() => app.close())
   await app.register(ajaxutils)
   await app.register(async function api (api) {
