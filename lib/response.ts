@@ -38,34 +38,67 @@ function jsonData (reply: FastifyReply, data: unknown, tools: ResponseTools): un
 }
 
 /**
- * Turns what a handler returned into what Fastify sends: tuples and `JsonResponse` set status and
- * headers; error statuses get their final bytes here (a Buffer, which the onSend hook leaves alone).
+ * Reads a tuple or a `JsonResponse`: sets its status and headers and gives its data, or, for an
+ * error status, the final bytes of the answer (a Buffer, which the onSend hook leaves alone).
+ * Anything else is data as it is.
  */
-function toPayload (value: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): unknown {
+function unpack (value: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): unknown {
   if (value instanceof JsonResponse) {
     applyStatus(reply, value.status, value.headers)
-    if (reply.statusCode < 400) return jsonData(reply, value.data, tools)
+    if (reply.statusCode < 400) return value.data
     return tools.writer.json(request, reply, reply.statusCode, tools.stringify(value.data ?? defaultMessage(reply.statusCode)))
   }
   if (Array.isArray(value) && isStatusTuple(value)) {
     applyStatus(reply, value[1], value[2])
-    if (value[1] < 400) return jsonData(reply, value[0], tools)
+    if (value[1] < 400) return value[0]
     // The seed's `return data, 418` answers data as is, even for an error status: not wrapped.
     reply.header('content-type', JSON_TYPE)
     return Buffer.from(tools.stringify(value[0]))
   }
-  return jsonData(reply, value, tools)
+  return value
 }
 
 /**
- * Wraps a route handler. Routes without a response schema serialize with the plugin's writer
- * (Dates, BigInts); routes with one keep Fastify's compiled serializer.
+ * The serializer of a route without a response schema: Fastify hands it every object the handler
+ * returns or sends, after the app's preSerialization hooks.
+ */
+function writePayload (payload: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): string | Buffer {
+  // A string reaches the serializer only when the handler typed it itself: it is written already.
+  if (typeof payload === 'string') return payload
+  const data = unpack(payload, request, reply, tools)
+  if (Buffer.isBuffer(data)) return data
+  const status = reply.statusCode
+  if (status >= 400) {
+    // reply.callNotFound() hands the request to the not-found handler, whose body describes the
+    // route; an ajax route answers the seed's 404 instead.
+    if (status === 404 && request.is404) return tools.writer.text(request, reply, 404, defaultMessage(404))
+    return tools.writer.json(request, reply, status, tools.stringify(data))
+  }
+  // A JSON type the handler chose (application/hal+json) stays; anything else becomes JSON's.
+  if (!isJsonType(reply.getHeader('content-type'))) reply.header('content-type', JSON_TYPE)
+  return data === undefined ? 'null' : tools.stringify(data)
+}
+
+/** What Fastify sends for a value a handler of a route with a response schema returned. */
+function toPayload (value: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): unknown {
+  return jsonData(reply, unpack(value, request, reply, tools), tools)
+}
+
+/**
+ * Wraps a route handler. Without a response schema, the plugin's writer (Dates, BigInts) is the
+ * reply's serializer and reads tuples itself, so an async handler's promise goes to Fastify as it
+ * is. With a response schema, Fastify's compiled serializer writes the data, so tuples are read
+ * from the resolved value first.
  */
 export function wrapHandler (handler: Handler, hasResponseSchema: boolean, tools: ResponseTools): Handler {
-  // Strings a handler sends with a content type of its own are already written; the rest is data.
-  const serializer = hasResponseSchema ? null : (payload: unknown) => typeof payload === 'string' ? payload : tools.stringify(payload)
+  if (!hasResponseSchema) {
+    return function ajaxHandler (request, reply) {
+      // Fastify types a serializer as returning text; a Buffer passes through untouched as well.
+      reply.serializer((payload: unknown) => writePayload(payload, request, reply, tools) as string)
+      return handler.call(this, request, reply)
+    }
+  }
   return function ajaxHandler (request, reply) {
-    if (serializer !== null) reply.serializer(serializer)
     const result = handler.call(this, request, reply)
     // Nothing returned: a callback-style handler answers with reply.send() later.
     if (result === undefined) return result
@@ -108,9 +141,8 @@ export function createOnSend (tools: ResponseTools) {
       done(null, writer.text(request, reply, status, defaultMessage(status)))
       return
     }
-    const type = reply.getHeader('content-type')
-    // No content type means the plugin's serializer wrote it; a JSON type means it is JSON already.
-    const errorJson = type === undefined || isJsonType(type) ? payload as string : JSON.stringify(payload)
+    // A JSON type means the text is JSON already (a schema wrote it, or the handler typed it).
+    const errorJson = isJsonType(reply.getHeader('content-type')) ? payload as string : JSON.stringify(payload)
     done(null, writer.json(request, reply, status, errorJson))
   }
 }
@@ -124,10 +156,6 @@ function successBody (reply: FastifyReply, status: number, payload: string | und
   }
   const type = reply.getHeader('content-type')
   if (type === JSON_TYPE) return payload
-  if (type === undefined) {
-    reply.header('content-type', JSON_TYPE)
-    return payload
-  }
   if (isJsonType(type)) {
     // Fastify adds the charset to JSON types it serializes itself; do the same for the plugin's.
     if (!/charset/i.test(type as string)) reply.header('content-type', `${type as string}; charset=utf-8`)

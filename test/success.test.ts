@@ -334,3 +334,69 @@ t.test('reply.callNotFound() on an ajax route answers the 404 envelope', async (
   t.equal(res.headers['content-type'], JSON_TYPE)
   t.same(res.json(), { status: 'error', error: 'Not found' })
 })
+
+t.test('on a route with a response schema, tuples and synchronous returns work the same', async (t) => {
+  const app = await buildApp(t)
+  const schema = { response: { '2xx': { type: 'object', properties: { id: { type: 'integer' } } } } }
+  app.get('/sync', { schema, config: { ajax: true } }, () => ({ id: 1, extra: 'dropped' }))
+  app.get('/teapot', { schema, config: { ajax: true } }, async () => [{ id: 2, extra: 'kept: not wrapped, not reshaped' }, 418])
+  app.get('/conflict', { schema, config: { ajax: true } }, async () => new JsonResponse({ field: 'name' }, { status: 409 }))
+  app.get('/nothing', { schema, config: { ajax: true } }, async () => undefined)
+
+  const sync = await app.inject('/sync')
+  t.equal(sync.statusCode, 200)
+  t.equal(sync.headers['content-type'], JSON_TYPE)
+  t.same(sync.json(), { id: 1 })
+
+  const teapot = await app.inject('/teapot')
+  t.equal(teapot.statusCode, 418)
+  t.equal(teapot.headers['content-type'], JSON_TYPE)
+  t.same(teapot.json(), { id: 2, extra: 'kept: not wrapped, not reshaped' })
+
+  const conflict = await app.inject('/conflict')
+  t.equal(conflict.statusCode, 409)
+  t.same(conflict.json(), { status: 'error', error: { field: 'name' } })
+
+  const nothing = await app.inject('/nothing')
+  t.equal(nothing.statusCode, 200)
+  t.equal(nothing.body, 'null')
+})
+
+t.test('a Buffer as the data of a JsonResponse is final bytes too', async (t) => {
+  const app = await buildApp(t)
+  app.get('/bytes', { config: { ajax: true } }, async () => new JsonResponse(Buffer.from('{"raw":true}'), { headers: { 'content-type': 'application/json' } }))
+  const res = await app.inject('/bytes')
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-type'], 'application/json')
+  t.same(res.json(), { raw: true })
+})
+
+t.test('JsonResponse without data answers JSON null', async (t) => {
+  const res = await answer(t, async () => new JsonResponse(undefined, { status: 202 }))
+  t.equal(res.statusCode, 202)
+  t.equal(res.headers['content-type'], JSON_TYPE)
+  t.equal(res.body, 'null')
+})
+
+t.test('on a route with a response schema, callback-style handlers, returning the reply and callNotFound work', async (t) => {
+  const app = await buildApp(t)
+  const schema = { response: { 200: { type: 'object', properties: { style: { type: 'string' } } } } }
+  app.get('/callback', { schema, config: { ajax: true } }, (_request, reply) => {
+    setImmediate(() => reply.send({ style: 'callback', extra: 1 }))
+  })
+  app.get('/reply', { schema, config: { ajax: true } }, (_request, reply) => reply.send({ style: 'reply' }))
+  app.get('/lookup', { schema, config: { ajax: true } }, (_request, reply) => { reply.callNotFound() })
+
+  const callback = await app.inject('/callback')
+  t.equal(callback.statusCode, 200)
+  t.same(callback.json(), { style: 'callback' })
+
+  const replied = await app.inject('/reply')
+  t.equal(replied.statusCode, 200)
+  t.same(replied.json(), { style: 'reply' })
+
+  const lookup = await app.inject('/lookup')
+  t.equal(lookup.statusCode, 404)
+  t.equal(lookup.headers['content-type'], JSON_TYPE)
+  t.same(lookup.json(), { status: 'error', error: 'Not found' })
+})
