@@ -17,7 +17,7 @@ import type {
   AjaxRouteOptions as AjaxutilsRouteOptions,
   AjaxutilsOptions as AjaxutilsPluginOptions
 } from './lib/types'
-import { answerUnknownUrls, appState, claimUnmatched, installUnmatchedCheck } from './lib/unmatched'
+import { answerUnknownUrls, appState, checkNotFoundContexts } from './lib/unmatched'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -37,9 +37,11 @@ async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOpti
   const state = appState(fastify)
 
   const login = createLoginCheck(auth, writer)
-  const unmatched = claimUnmatched(state, fastify)
-  if (unmatched) installUnmatchedCheck(fastify, state)
-  if (settings.all !== null) answerUnknownUrls(fastify, state, writer, unmatched)
+  if (settings.all !== null) answerUnknownUrls(fastify, state, writer)
+  fastify.addHook('onReady', function checkUnmatchedRequests (done) {
+    checkNotFoundContexts(fastify, state)
+    done()
+  })
   addEnvelopeSchemas(fastify)
   fastify.addHook('onRoute', createOnRoute({
     settings,

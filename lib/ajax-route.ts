@@ -77,8 +77,6 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
     const isHeadTwin = route.method === 'HEAD' && lastGet !== null && lastGet.url === route.url && lastGet.config === route.config
     lastGet = methods.includes('GET') ? { url: route.url, config: route.config } : null
 
-    if (route.url.includes('*')) state.onCatchAllRoute()
-
     const previous = route[kInstalled]
     const own = route.config?.ajax
     const defaults = settings.all ?? previous?.defaults ?? null

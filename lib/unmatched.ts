@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import FindMyWay from 'find-my-way'
 import type { EnvelopeWriter } from './envelope'
-import { stageHook, type Check, type LoginCheck } from './guard'
+import type { Check, LoginCheck } from './guard'
+import { addUnmatchedCheck, notFoundContexts } from './not-found-contexts'
 import { allowHeader, type AllowedMethods } from './methods'
 
 type RouterIndex = ReturnType<typeof FindMyWay>
@@ -18,10 +19,8 @@ export interface AppState {
   readonly caseSensitive: boolean
   /** Contexts registered with `all`: unknown URLs under their prefix get the 404 envelope. */
   readonly prefixes: Array<{ prefix: string, writer: EnvelopeWriter }>
-  /** Contexts that already run the unmatched-request hook. */
-  readonly hooked: FastifyInstance[]
-  /** Called for a catch-all route (`*`): from then on not-found answers are checked too. */
-  onCatchAllRoute: () => void
+  /** Not-found contexts that already run the unmatched check. */
+  readonly checked: WeakSet<object>
 }
 
 const states = new WeakMap<object, AppState>()
@@ -56,20 +55,11 @@ export function appState (fastify: FastifyInstance): AppState {
       indexed: new Map(),
       caseSensitive: settings.caseSensitive !== false,
       prefixes: [],
-      hooked: [],
-      // Replaced by installUnmatchedCheck, which the first registration always runs.
-      onCatchAllRoute: Function.prototype as () => void
+      checked: new WeakSet()
     }
     states.set(fastify.server, state)
   }
   return state
-}
-
-/** True when no context above `fastify` (or itself) already runs the unmatched-request hook. */
-export function claimUnmatched (state: AppState, fastify: FastifyInstance): boolean {
-  if (state.hooked.some((context) => context === fastify || Object.prototype.isPrototypeOf.call(context, fastify))) return false
-  state.hooked.push(fastify)
-  return true
 }
 
 /** What the index keeps of an ajax route. */
@@ -123,7 +113,7 @@ function underPrefix (path: string, prefix: string): boolean {
 const ALLOW_CACHE_SIZE = 1000
 
 /**
- * The check for requests no route answers (`request.is404`): a URL that is an ajax route for other
+ * The check for requests no route answers, run by the not-found contexts: a URL that is an ajax route for other
  * methods answers 405 with `Allow` (after the route's login check, in the seed's order); an unknown
  * URL under an `all` prefix answers the 404 envelope; anything else goes on to Fastify's (or the
  * app's) not-found handler.
@@ -160,10 +150,6 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
   }
 
   return function checkUnmatched (request, reply, done) {
-    if (!request.is404) {
-      done()
-      return
-    }
     const path = pathOf(request.url)
     const found = findOtherMethod(state, request.method, path)
     if (found !== null) {
@@ -177,24 +163,6 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
       return
     }
     done()
-  }
-}
-
-/**
- * Runs the unmatched check in `fastify`'s context, in preParsing: after every onRequest hook (CORS
- * headers, say) and before the body is read, so a broken body cannot turn a 405 into a 400. A
- * catch-all route (`@fastify/static`'s `GET /*`) matches unknown URLs itself and hands them on with
- * `reply.callNotFound()`, which runs only preHandler hooks: once such a route exists, the check runs
- * in preHandler too. Apps without one pay nothing for it.
- */
-export function installUnmatchedCheck (fastify: FastifyInstance, state: AppState): void {
-  const check = createUnmatchedCheck(fastify, state)
-  fastify.addHook('preParsing', stageHook(check, 'preParsing') as never)
-  let catchAllChecked = false
-  state.onCatchAllRoute = () => {
-    if (catchAllChecked) return
-    catchAllChecked = true
-    fastify.addHook('preHandler', stageHook(check, 'preHandler') as never)
   }
 }
 
@@ -215,22 +183,20 @@ function findOtherMethod (state: AppState, requestMethod: string, path: string):
   return found
 }
 
-/**
- * Unknown URLs under the prefix of a context registered with `all` get the 404 envelope. The
- * unmatched hook of a registration above answers them; a prefixed context with no registration
- * above gets a not-found handler of its own, unless the app already gave it one (the context's
- * hook then answers before that handler runs).
- */
-export function answerUnknownUrls (fastify: FastifyInstance, state: AppState, writer: EnvelopeWriter, hookedHere: boolean): void {
-  if (hookedHere && fastify.prefix !== '') {
-    try {
-      fastify.setNotFoundHandler(function ajaxNotFound (request, reply) {
-        reply.send(writer.text(request, reply, 404, 'Not found'))
-      })
-      return
-    } catch {
-      // The app set this prefix's not-found handler first.
-    }
-  }
+/** Unknown URLs under the prefix of a context registered with `all` get the 404 envelope. */
+export function answerUnknownUrls (fastify: FastifyInstance, state: AppState, writer: EnvelopeWriter): void {
   state.prefixes.push({ prefix: state.caseSensitive ? fastify.prefix : fastify.prefix.toLowerCase(), writer })
+}
+
+/**
+ * Once the app is ready (the not-found contexts have their hooks), adds the unmatched check to the
+ * not-found contexts that answer for `fastify`'s routes, once each.
+ */
+export function checkNotFoundContexts (fastify: FastifyInstance, state: AppState): void {
+  const check = createUnmatchedCheck(fastify, state)
+  for (const context of notFoundContexts(fastify)) {
+    if (state.checked.has(context)) continue
+    state.checked.add(context)
+    addUnmatchedCheck(context, check)
+  }
 }

@@ -370,7 +370,7 @@ t.test('`all` at the root makes every unknown URL the 404 envelope', async (t) =
   t.same(optedOut.json(), NOT_FOUND, 'but it is under the `all` prefix')
 })
 
-t.test('without the plugin at the root, a wrong method on an ajax URL keeps Fastify 404 (documented)', async (t) => {
+t.test('registered only in an encapsulated context, the plugin still answers a wrong method on its routes\' URLs with 405; other URLs keep Fastify 404', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(async (child) => {
@@ -378,12 +378,16 @@ t.test('without the plugin at the root, a wrong method on an ajax URL keeps Fast
     child.get('/x', { config: { ajax: true } }, async () => 'x')
     child.get('/crash', { config: { ajax: true } }, async () => { throw new Error('secret') })
   })
+  app.get('/outside', async () => 'not seen by the plugin')
   const wrong = await app.inject({ method: 'POST', url: '/x' })
-  t.equal(wrong.statusCode, 404)
-  t.notOk(wrong.headers.allow)
-  t.same(wrong.json(), fastify404('POST', '/x'))
+  t.equal(wrong.statusCode, 405)
+  t.equal(wrong.headers.allow, 'GET, HEAD')
+  t.same(wrong.json(), METHOD_NOT_ALLOWED)
+  const outside = await app.inject({ method: 'POST', url: '/outside' })
+  t.equal(outside.statusCode, 404)
+  t.same(outside.json(), fastify404('POST', '/outside'))
   const crash = await app.inject('/crash')
-  t.equal(crash.statusCode, 500, 'the routes themselves are still ajax routes')
+  t.equal(crash.statusCode, 500, 'the routes themselves are ajax routes')
   t.same(crash.json(), { status: 'error', error: 'Internal Server Error' })
 })
 
@@ -400,15 +404,19 @@ t.test('`all` in a prefixed context without the plugin at the root still answers
   t.same(res.json(), NOT_FOUND)
 })
 
-t.test('`all` in a prefixed context without the plugin at the root takes that prefix not-found handler: one set afterwards fails at startup', async (t) => {
+t.test('`all` in a prefixed context without the plugin at the root lets the app set that prefix not-found handler afterwards', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
-  app.register(async (api) => {
+  await app.register(async (api) => {
     await api.register(ajaxutils, { all: true })
     api.setNotFoundHandler((_request, reply) => { reply.code(404).type('text/html').send('<h1>Not here</h1>') })
     api.get('/users', async () => [])
   }, { prefix: '/api' })
-  await t.rejects(app.ready(), { message: "Not found handler already set for Fastify instance with prefix: '/api'" })
+  await t.resolves(app.ready(), 'the app starts')
+  const res = await app.inject('/api/nope')
+  t.equal(res.statusCode, 404)
+  t.equal(res.headers['content-type'], JSON_TYPE)
+  t.same(res.json(), NOT_FOUND, 'under an `all` prefix the envelope wins, as when the plugin is at the root')
 })
 
 t.test('README: the plugin at the root gives router-level 405; `all` under a prefix gives the 404 envelope there', async (t) => {
