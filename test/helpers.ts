@@ -1,11 +1,12 @@
 import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type InjectOptions, type LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import ajaxutils from '../index'
 
 /** A new Fastify app with the plugin registered at the root, closed when the test ends. */
 export async function buildApp (t: Test, options: ajaxutils.AjaxutilsOptions = {}, server: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify(server)
+  // A copy: Fastify 5.0 writes its resolved settings (the logger instance too) back into the object.
+  const app = Fastify({ ...server })
   t.teardown(() => app.close())
   await app.register(ajaxutils, options)
   return app
@@ -25,12 +26,36 @@ export function logCapture (): { stream: Writable, entries: Array<Record<string,
   return { stream, entries }
 }
 
-const [major, minor] = (require('fastify/package.json') as { version: string }).version.split('.').map(Number)
+/** The installed Fastify: the locked one, or the oldest supported one in the compatibility run (.ci/compat.sh). */
+export const FASTIFY_VERSION = (require('fastify/package.json') as { version: string }).version
+
+const [major, minor, patch] = FASTIFY_VERSION.split('.').map((part) => Number.parseInt(part, 10))
+
+/** True when the installed Fastify is `version` (`'5.8.0'`) or newer. */
+export function fastifyAtLeast (version: string): boolean {
+  const [wantMajor, wantMinor, wantPatch] = version.split('.').map(Number)
+  if (major !== wantMajor) return major > wantMajor
+  if (minor !== wantMinor) return minor > wantMinor
+  return patch >= wantPatch
+}
 
 /**
  * Router settings as server options: under `routerOptions` from Fastify 5.5, at the top level
  * before (the compatibility run uses Fastify 5.0).
  */
 export function routerSettings (settings: Record<string, boolean | number>): FastifyServerOptions {
-  return major > 5 || minor >= 5 ? { routerOptions: settings } : settings
+  return fastifyAtLeast('5.5.0') ? { routerOptions: settings } : settings
+}
+
+/**
+ * What Fastify itself answers to `request`: a new app of the installed version, without the plugin,
+ * with the routes `setup` adds and the same server options. Fastify's own messages and its answers
+ * to malformed URLs change between 5.x minors; a test compares the plugin's answer with this one
+ * instead of writing one version's text down.
+ */
+export async function bareAnswer (t: Test, setup: (app: FastifyInstance) => void | Promise<void>, request: InjectOptions | string, server: FastifyServerOptions = {}): Promise<LightMyRequestResponse> {
+  const bare = Fastify({ ...server })
+  t.teardown(() => bare.close())
+  await setup(bare)
+  return bare.inject(request)
 }
