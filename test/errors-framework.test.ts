@@ -1,23 +1,14 @@
 import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import ajaxutils from '../index'
-import { buildApp, JSON_TYPE } from './helpers'
+import { bareAnswer, buildApp, fastifyAtLeast, JSON_TYPE } from './helpers'
 
 // SPEC §5: errors from hooks, from Fastify's body parser and validator, from response schemas, from
 // the app's own error handler and from well-known plugins all leave an ajax route as the envelope.
 
 const STACK_LINE = /\n\s+at /
-
-/** The message Fastify itself would send for `request` on a plain app with the same route. */
-async function fastifyMessage (t: Test, setup: (app: FastifyInstance) => void, request: InjectOptions): Promise<string> {
-  const bare = Fastify({ bodyLimit: 64 })
-  t.teardown(() => bare.close())
-  setup(bare)
-  const res = await bare.inject(request)
-  return res.json().message
-}
 
 const STAGES = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization'] as const
 
@@ -161,20 +152,23 @@ t.test('attachValidation leaves the validation error to the handler', async (t) 
   t.same(res.json(), { invalid: "body must have required property 'a'" })
 })
 
-// Requests that Fastify's body handling refuses, each with the status and message Fastify gives.
-const BODY_CASES: Array<[string, InjectOptions, number, string]> = [
-  ['an unsupported media type', { headers: { 'content-type': 'text/xml' }, payload: '<a/>' }, 415, 'Unsupported Media Type'],
-  ['a garbled content type', { headers: { 'content-type': ';;;' }, payload: 'x' }, 415, 'Unsupported Media Type'],
-  ['a body over bodyLimit', { headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ a: 'x'.repeat(100) }) }, 413, 'Request body is too large'],
-  ['malformed JSON', { headers: { 'content-type': 'application/json' }, payload: '{"a":' }, 400, "Body is not valid JSON but content-type is set to 'application/json'"],
-  ['an empty JSON body', { headers: { 'content-type': 'application/json' }, payload: '' }, 400, "Body cannot be empty when content-type is set to 'application/json'"],
-  ['a __proto__ key', { headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"admin":true}}' }, 400, "Body is not valid JSON but content-type is set to 'application/json'"],
-  ['a nested __proto__ key', { headers: { 'content-type': 'application/json' }, payload: '{"a":{"__proto__":{}}}' }, 400, "Body is not valid JSON but content-type is set to 'application/json'"],
-  ['a constructor.prototype key', { headers: { 'content-type': 'application/json' }, payload: '{"constructor":{"prototype":{"admin":true}}}' }, 400, "Body is not valid JSON but content-type is set to 'application/json'"],
-  ['a body shorter than its Content-Length', { headers: { 'content-type': 'application/json', 'content-length': '5' }, payload: '{"a":1,"b":2}' }, 400, 'Request body size did not match Content-Length']
+// Requests that Fastify's body handling refuses, each with the status Fastify gives and the message
+// it gives from the version named. Older Fastify 5 minors word some of them differently (the 415
+// names the media type before 5.8, bad JSON gets JSON.parse's own text before 5.5): there the
+// expected message is the one a bare Fastify app of the installed version sends.
+const BODY_CASES: Array<[string, InjectOptions, number, string, string]> = [
+  ['an unsupported media type', { headers: { 'content-type': 'text/xml' }, payload: '<a/>' }, 415, 'Unsupported Media Type', '5.8.0'],
+  ['a garbled content type', { headers: { 'content-type': ';;;' }, payload: 'x' }, 415, 'Unsupported Media Type', '5.8.0'],
+  ['a body over bodyLimit', { headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ a: 'x'.repeat(100) }) }, 413, 'Request body is too large', '5.0.0'],
+  ['malformed JSON', { headers: { 'content-type': 'application/json' }, payload: '{"a":' }, 400, "Body is not valid JSON but content-type is set to 'application/json'", '5.5.0'],
+  ['an empty JSON body', { headers: { 'content-type': 'application/json' }, payload: '' }, 400, "Body cannot be empty when content-type is set to 'application/json'", '5.0.0'],
+  ['a __proto__ key', { headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"admin":true}}' }, 400, "Body is not valid JSON but content-type is set to 'application/json'", '5.5.0'],
+  ['a nested __proto__ key', { headers: { 'content-type': 'application/json' }, payload: '{"a":{"__proto__":{}}}' }, 400, "Body is not valid JSON but content-type is set to 'application/json'", '5.5.0'],
+  ['a constructor.prototype key', { headers: { 'content-type': 'application/json' }, payload: '{"constructor":{"prototype":{"admin":true}}}' }, 400, "Body is not valid JSON but content-type is set to 'application/json'", '5.5.0'],
+  ['a body shorter than its Content-Length', { headers: { 'content-type': 'application/json', 'content-length': '5' }, payload: '{"a":1,"b":2}' }, 400, 'Request body size did not match Content-Length', '5.0.0']
 ]
 
-for (const [name, request, status, error] of BODY_CASES) {
+for (const [name, request, status, message, since] of BODY_CASES) {
   t.test(`${name} gets ${status} with Fastify's message and no stack, even with debug`, async (t) => {
     const setup = (app: FastifyInstance, ajax: boolean) => {
       app.post('/body', ajax ? { config: { ajax: true } } : {}, async (req) => ({ got: req.body }))
@@ -184,13 +178,16 @@ for (const [name, request, status, error] of BODY_CASES) {
     app.addHook('preHandler', async () => { ran = true })
     setup(app, true)
     const full = { method: 'POST' as const, url: '/body', ...request }
+    const fastify = await bareAnswer(t, (bare) => setup(bare, false), full, { bodyLimit: 64 })
+    t.equal(fastify.statusCode, status, 'Fastify refuses it with this status')
+    const error = fastify.json().message
+    if (fastifyAtLeast(since)) t.equal(error, message, `Fastify's message since ${since}`)
     const res = await app.inject(full)
     t.equal(res.statusCode, status)
     t.equal(res.headers['content-type'], JSON_TYPE)
-    t.same(res.json(), { status: 'error', error })
+    t.same(res.json(), { status: 'error', error }, 'the same message Fastify sends')
     t.notMatch(res.body, STACK_LINE)
     t.equal(ran, false, 'the handler never ran')
-    t.equal(await fastifyMessage(t, (bare) => setup(bare, false), full), error, 'the same message Fastify sends')
   })
 }
 
