@@ -2,9 +2,9 @@ import rateLimit from '@fastify/rate-limit'
 import sensible from '@fastify/sensible'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance, InjectOptions } from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import ajaxutils from '../index'
-import { buildApp, JSON_TYPE } from './helpers'
+import { bareAnswer, buildApp, fastifyAtLeast, JSON_TYPE } from './helpers'
 
 // SPEC §5: a client that sends `Accept: application/problem+json` gets RFC 9457 problem details
 // (type, title, status, detail, instance) with that content type, for every kind of error.
@@ -27,6 +27,8 @@ function problem (status: number, title: string, detail: string, instance: strin
   return { type: 'about:blank', title, status, detail, instance, ...extra }
 }
 
+const BODY_SCHEMA = { body: { type: 'object', required: ['name'] } }
+
 /** One app with an ajax route for every kind of error of SPEC §5. */
 async function buildErrorApp (app: FastifyInstance) {
   await app.register(sensible)
@@ -41,7 +43,7 @@ async function buildErrorApp (app: FastifyInstance) {
   app.get('/sensible-5xx', { config: { ajax: true } }, async () => { throw app.httpErrors.serviceUnavailable('secret-db-down') })
   app.get('/crash', { config: { ajax: true } }, async () => { throw new Error('secret-crash') })
   app.get('/hook', { config: { ajax: true }, preHandler: async () => { throw new Error('secret-hook') } }, async () => 'ok')
-  app.post('/body', { config: { ajax: true }, schema: { body: { type: 'object', required: ['name'] } } }, async () => 'ok')
+  app.post('/body', { config: { ajax: true }, schema: BODY_SCHEMA }, async () => 'ok')
   app.get('/items', { config: { ajax: true } }, async () => [])
   app.get('/tuple', { config: { ajax: true } }, async () => [{ reason: 'data, not an error' }, 418])
   app.get('/ok', { config: { ajax: true } }, async () => ({ ok: true }))
@@ -50,7 +52,12 @@ async function buildErrorApp (app: FastifyInstance) {
 const REQUIRED = [{ instancePath: '', schemaPath: '#/required', keyword: 'required', params: { missingProperty: 'name' }, message: "must have required property 'name'" }]
 const NOT_JSON = "Body is not valid JSON but content-type is set to 'application/json'"
 
-const CASES: Array<[string, InjectOptions & { url: string }, number, Problem]> = [
+type Case = [string, InjectOptions & { url: string }, number, Problem]
+
+// The fifth item of a case whose detail is Fastify's own message: the version from which Fastify
+// words it so. Older Fastify 5 minors word it differently (the 415 names the media type before 5.8,
+// bad JSON gets JSON.parse's own text before 5.5); casesFor() takes their text from a bare app.
+const CASES: Array<[...Case, string?]> = [
   ['not logged in', { url: '/locked' }, 401, problem(401, 'Unauthorized', 'Unauthorized', '/locked')],
   ['forbidden by a strategy', { url: '/forbidden' }, 401, problem(401, 'Unauthorized', 'Unauthorized', '/forbidden')],
   ['route-level 405', { url: '/methods', method: 'PUT' }, 405, problem(405, 'Method Not Allowed', 'Method not allowed', '/methods')],
@@ -64,17 +71,34 @@ const CASES: Array<[string, InjectOptions & { url: string }, number, Problem]> =
   ['any other thrown error', { url: '/crash' }, 500, problem(500, 'Internal Server Error', 'Internal Server Error', '/crash')],
   ['a hook error', { url: '/hook' }, 500, problem(500, 'Internal Server Error', 'Internal Server Error', '/hook')],
   ['schema validation', { url: '/body', method: 'POST', payload: {} }, 400, problem(400, 'Bad Request', "body must have required property 'name'", '/body', { details: REQUIRED })],
-  ['unsupported media type', { url: '/body', method: 'POST', headers: { 'content-type': 'text/xml' }, payload: '<a/>' }, 415, problem(415, 'Unsupported Media Type', 'Unsupported Media Type', '/body')],
-  ['body too large', { url: '/body', method: 'POST', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(100) }) }, 413, problem(413, 'Payload Too Large', 'Request body is too large', '/body')],
-  ['malformed JSON', { url: '/body', method: 'POST', headers: { 'content-type': 'application/json' }, payload: '{"name"' }, 400, problem(400, 'Bad Request', NOT_JSON, '/body')],
-  ['prototype poisoning', { url: '/body', method: 'POST', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1}}' }, 400, problem(400, 'Bad Request', NOT_JSON, '/body')],
-  ['constructor.prototype poisoning', { url: '/body', method: 'POST', headers: { 'content-type': 'application/json' }, payload: '{"constructor":{"prototype":{"x":1}}}' }, 400, problem(400, 'Bad Request', NOT_JSON, '/body')]
+  ['unsupported media type', { url: '/body', method: 'POST', headers: { 'content-type': 'text/xml' }, payload: '<a/>' }, 415, problem(415, 'Unsupported Media Type', 'Unsupported Media Type', '/body'), '5.8.0'],
+  ['body too large', { url: '/body', method: 'POST', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(100) }) }, 413, problem(413, 'Payload Too Large', 'Request body is too large', '/body'), '5.0.0'],
+  ['malformed JSON', { url: '/body', method: 'POST', headers: { 'content-type': 'application/json' }, payload: '{"name"' }, 400, problem(400, 'Bad Request', NOT_JSON, '/body'), '5.5.0'],
+  ['prototype poisoning', { url: '/body', method: 'POST', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1}}' }, 400, problem(400, 'Bad Request', NOT_JSON, '/body'), '5.5.0'],
+  ['constructor.prototype poisoning', { url: '/body', method: 'POST', headers: { 'content-type': 'application/json' }, payload: '{"constructor":{"prototype":{"x":1}}}' }, 400, problem(400, 'Bad Request', NOT_JSON, '/body'), '5.5.0']
 ]
+
+/** The cases, each Fastify message as the installed Fastify words it (what a bare app answers). */
+async function casesFor (t: Test): Promise<Case[]> {
+  const cases: Case[] = []
+  for (const [name, request, status, body, since] of CASES) {
+    if (since === undefined) {
+      cases.push([name, request, status, body])
+      continue
+    }
+    const fastify = await bareAnswer(t, (bare) => { bare.post('/body', { schema: BODY_SCHEMA }, async () => 'ok') }, request, { bodyLimit: 64 })
+    t.equal(fastify.statusCode, status, `${name}: Fastify's status`)
+    const detail = fastify.json().message
+    if (fastifyAtLeast(since)) t.equal(detail, body.detail, `${name}: Fastify's message since ${since}`)
+    cases.push([name, request, status, { ...body, detail }])
+  }
+  return cases
+}
 
 t.test('every kind of error answers RFC 9457 problem details to Accept: application/problem+json', async (t) => {
   const app = await buildApp(t, {}, { bodyLimit: 64 })
   await buildErrorApp(app)
-  for (const [name, request, status, body] of CASES) {
+  for (const [name, request, status, body] of await casesFor(t)) {
     const res = await app.inject({ ...request, headers: { ...request.headers, ...ASK } })
     t.equal(res.statusCode, status, name)
     t.equal(res.headers['content-type'], PROBLEM_TYPE, name)
@@ -86,7 +110,7 @@ t.test('every kind of error answers RFC 9457 problem details to Accept: applicat
 t.test('the same requests without the Accept header get the envelope', async (t) => {
   const app = await buildApp(t, {}, { bodyLimit: 64 })
   await buildErrorApp(app)
-  for (const [name, request, status, body] of CASES) {
+  for (const [name, request, status, body] of await casesFor(t)) {
     const res = await app.inject(request)
     t.equal(res.statusCode, status, name)
     t.equal(res.headers['content-type'], JSON_TYPE, name)
