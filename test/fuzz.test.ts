@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type InjectOptions, type LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import ajaxutils from '../index'
-import { JSON_TYPE } from './helpers'
+import { fastifyAtLeast, JSON_TYPE } from './helpers'
 
 // Issue 6, item 3: random requests against an app with every kind of ajax route. Reproduce a run
 // with FUZZ_SEED=<seed> (printed on failure); FUZZ_RUNS raises the number of requests.
@@ -90,7 +90,11 @@ const TEMPLATES: readonly Template[] = [
   { build: ANY_ID.map((id) => `/all/users/${id}`), registered: ['GET', 'HEAD'], allowed: ['GET', 'HEAD'], loginRequired: false, underAll: true }
 ]
 
-async function buildFuzzApp (seen: Map<string, Seen>, ran: Set<string>, hook: ajaxutils.AjaxCheckHook): Promise<FastifyInstance> {
+/** Methods the fuzz app has at least one route for. */
+const ROUTED_METHODS = new Set(TEMPLATES.flatMap((template) => template.registered))
+
+/** The fuzz app; with `plugin: false` the same routes, hooks and options without the plugin. */
+async function buildFuzzApp (seen: Map<string, Seen>, ran: Set<string>, hook: ajaxutils.AjaxCheckHook, plugin = true): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     genReqId: (raw) => String(raw.headers[FUZZ_ID]),
@@ -102,16 +106,18 @@ async function buildFuzzApp (seen: Map<string, Seen>, ran: Set<string>, hook: aj
   app.addHook('onRequest', async (request) => {
     seen.set(request.id, { url: request.url, is404: request.is404, kind: request.routeOptions.config.fuzz ?? 'unknown' })
   })
-  await app.register(ajaxutils, {
-    hook,
-    wwwAuthenticate: WWW_AUTHENTICATE,
-    authenticate (request, _reply, done) {
-      const token = request.headers['x-token']
-      if (token === 'good') done()
-      else if (token === 'forbidden') done(Object.assign(new Error(`${SECRET} forbidden`), { statusCode: 403 }))
-      else done(new Error(`${SECRET} anonymous`))
-    }
-  })
+  if (plugin) {
+    await app.register(ajaxutils, {
+      hook,
+      wwwAuthenticate: WWW_AUTHENTICATE,
+      authenticate (request, _reply, done) {
+        const token = request.headers['x-token']
+        if (token === 'good') done()
+        else if (token === 'forbidden') done(Object.assign(new Error(`${SECRET} forbidden`), { statusCode: 403 }))
+        else done(new Error(`${SECRET} anonymous`))
+      }
+    })
+  }
   const ajax = (options: ajaxutils.AjaxRouteOptions | true = true) => ({ config: { ajax: options, fuzz: 'ajax' as const } })
   const page = { config: { fuzz: 'page' as const } }
   const mark = (request: FastifyRequest) => { ran.add(request.id) }
@@ -155,7 +161,7 @@ async function buildFuzzApp (seen: Map<string, Seen>, ran: Set<string>, hook: aj
   app.get('/code', ajax(), async (request, reply) => { mark(request); return reply.code(422).send({ field: 'name' }) })
   app.get('/page', page, async (_request, reply) => reply.type('text/html').send('<h1>not ajax</h1>'))
   await app.register(async (all) => {
-    await all.register(ajaxutils, { all: true, requestId: true, hook })
+    if (plugin) await all.register(ajaxutils, { all: true, requestId: true, hook })
     // Made ajax by `all`, as users of `all` write them.
     const marked = { config: { fuzz: 'ajax' as const } }
     all.get('/users', marked, async (request) => { mark(request); return [] })
@@ -247,6 +253,12 @@ type FuzzRequest = typeof requestArb extends fc.Arbitrary<infer R> ? R : never
 
 class Violation extends Error {}
 
+/** What the same app without the plugin answered, and what its hook saw (undefined: no hook ran). */
+interface Bare {
+  res: LightMyRequestResponse
+  seen: Seen | undefined
+}
+
 function expect (condition: unknown, message: string): asserts condition {
   if (!condition) throw new Violation(message)
 }
@@ -283,7 +295,7 @@ function checkErrorBody (res: LightMyRequestResponse, id: string, underAll: bool
  * The invariants of one answer. `bodyFirst`: the checks run in a stage after body parsing
  * (plugin option `hook: 'preValidation'`), so a broken body may be refused before them.
  */
-function checkResponse (request: FuzzRequest, id: string, res: LightMyRequestResponse, seen: Seen | undefined, ran: Set<string>, bodyFirst: boolean): void {
+function checkResponse (request: FuzzRequest, id: string, res: LightMyRequestResponse, seen: Seen | undefined, ran: Set<string>, bodyFirst: boolean, bare: Bare | undefined): void {
   const method = request.method.toUpperCase()
   const status = res.statusCode
   const type = res.headers['content-type']
@@ -292,7 +304,21 @@ function checkResponse (request: FuzzRequest, id: string, res: LightMyRequestRes
   expect(!/\n\s+at /.test(res.body) && !res.body.includes('"stack"'), 'no stack trace')
 
   if (seen === undefined) {
-    // No hook ran: Fastify refused the URL before routing, answered by the frameworkErrors recipe.
+    // No hook ran: Fastify refused the URL before routing, and the plugin had no part in it: the
+    // same app without the plugin answers the same bytes, without running its hooks either.
+    expect(bare !== undefined && bare.seen === undefined, 'without the plugin no hook runs either')
+    expect(bare.res.statusCode === status && bare.res.headers['content-type'] === type && bare.res.body === res.body, `the same answer as without the plugin (${bare.res.statusCode})`)
+    if (!fastifyAtLeast('5.12.2') && !ROUTED_METHODS.has(method)) {
+      // Before 5.12.2 a malformed URL with a method the app has no route for never reaches the
+      // frameworkErrors recipe: Fastify's fallback answers its plain 404 (5.0 in the compatibility run).
+      expect(status === 404, `Fastify's fallback 404 for a method without routes (${status})`)
+      expect(type === JSON_TYPE, 'Fastify answers JSON')
+      if (method === 'HEAD') return
+      const body = JSON.parse(res.body) as Record<string, unknown>
+      expect(body.error === 'Not Found' && body.statusCode === 404 && typeof body.message === 'string' && Object.keys(body).length === 3, "Fastify's 404 body")
+      return
+    }
+    // Otherwise the frameworkErrors recipe answers it.
     expect(status === 400 || status === 414, `only Fastify's pre-routing errors skip the hooks (${status})`)
     expect(type === JSON_TYPE, 'the recipe answers JSON')
     if (request.method.toUpperCase() === 'HEAD') return
@@ -378,6 +404,9 @@ async function runFuzz (t: Test, hook: ajaxutils.AjaxCheckHook, runs: number): P
   const ran = new Set<string>()
   const app = await buildFuzzApp(seen, ran, hook)
   t.teardown(() => app.close())
+  const bareSeen = new Map<string, Seen>()
+  const bareApp = await buildFuzzApp(bareSeen, new Set(), hook, false)
+  t.teardown(() => bareApp.close())
   let next = 0
   const started = Date.now()
   const statuses = new Map<number, number>()
@@ -387,7 +416,13 @@ async function runFuzz (t: Test, hook: ajaxutils.AjaxCheckHook, runs: number): P
     const res = await withDeadline(app.inject(toInject(request, id)), `${request.method} ${request.path.url.slice(0, 200)}`)
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
     try {
-      checkResponse(request, id, res, seen.get(id), ran, hook === 'preValidation' || hook === 'preHandler')
+      let bare: Bare | undefined
+      if (!seen.has(id)) {
+        // Only answers that skipped the hooks are compared with the app without the plugin.
+        bare = { res: await bareApp.inject(toInject(request, id)), seen: bareSeen.get(id) }
+        bareSeen.delete(id)
+      }
+      checkResponse(request, id, res, seen.get(id), ran, hook === 'preValidation' || hook === 'preHandler', bare)
     } catch (error) {
       const detail = `${(error as Error).message}\n  ${request.method} ${request.path.url.slice(0, 300)} -> ${res.statusCode} ${String(res.headers['content-type'])} ${res.body.slice(0, 300)}`
       throw new Violation(detail)
