@@ -47,6 +47,8 @@ export interface EnvelopeWriter {
   text (request: FastifyRequest, reply: FastifyReply, status: number, message: string, extras?: ErrorExtras): Buffer
   /** An error whose value is already written as JSON text (what `reply.code(400).send(x)` gave). */
   json (request: FastifyRequest, reply: FastifyReply, status: number, errorJson: string): Buffer
+  /** Adds plugin option `wwwAuthenticate`'s header, when it is set, to a 401 sent some other way. */
+  challenge (reply: FastifyReply): void
 }
 
 function wantsProblem (request: FastifyRequest): boolean {
@@ -122,6 +124,9 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
     json (request, reply, status, errorJson) {
       const asProblem = prepare(request, reply, status)
       return asProblem ? problem(request, status, errorJson, undefined) : envelope(request, errorJson, undefined)
+    },
+    challenge (reply) {
+      if (wwwAuthenticate !== undefined) reply.header('www-authenticate', wwwAuthenticate)
     }
   }
 }

@@ -32,9 +32,10 @@ function errorStatus (error: ErrorLike | null, reply: FastifyReply): number {
   return set === 401 || set === 403 ? set : 500
 }
 
-function ownMessage (error: ErrorLike | null): string | undefined {
+/** The error's message, unless it has none of its own: empty, or its status's bare reason phrase. */
+function ownMessage (error: ErrorLike | null, status: number): string | undefined {
   const message = error?.message
-  return typeof message === 'string' && message !== '' ? message : undefined
+  return typeof message === 'string' && message !== '' && message !== STATUS_CODES[status] ? message : undefined
 }
 
 /**
@@ -43,7 +44,7 @@ function ownMessage (error: ErrorLike | null): string | undefined {
  * safe (`expose: true`, as http-errors and @fastify/sensible set).
  */
 function clientMessage (error: ErrorLike | null, status: number): string {
-  const message = ownMessage(error)
+  const message = ownMessage(error, status)
   if (message === undefined) return defaultMessage(status)
   if ((status === 401 || status === 403) && error?.expose !== true) return defaultMessage(status)
   return message
@@ -52,23 +53,34 @@ function clientMessage (error: ErrorLike | null, status: number): string {
 // The envelope decides its own body headers; a header Node would refuse would break the answer.
 const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding'])
 
+function isValidHeader (name: string, value: unknown): boolean {
+  try {
+    validateHeaderName(name)
+    validateHeaderValue(name, value as string)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Headers set before the failure that Node would refuse would break the envelope too. */
+function dropInvalidHeaders (reply: FastifyReply): void {
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (!isValidHeader(name, value)) reply.removeHeader(name)
+  }
+}
+
 /** Copies the headers an error carries (http-errors and rate limiters set them), safely. */
 function copyHeaders (reply: FastifyReply, headers: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(headers)) {
-    if (BODY_HEADERS.has(name.toLowerCase())) continue
-    try {
-      validateHeaderName(name)
-      validateHeaderValue(name, value as string)
-    } catch {
-      continue
-    }
-    reply.header(name, value)
+    if (!BODY_HEADERS.has(name.toLowerCase()) && isValidHeader(name, value)) reply.header(name, value as string)
   }
 }
 
 function debugOf (error: ErrorLike | null, thrown: unknown): ErrorExtras['debug'] {
   const stack = typeof error?.stack === 'string' ? error.stack : undefined
-  return { message: ownMessage(error) ?? String(thrown), stack }
+  const message = error?.message
+  return { message: typeof message === 'string' && message !== '' ? message : String(thrown), stack }
 }
 
 /**
@@ -77,6 +89,7 @@ function debugOf (error: ErrorLike | null, thrown: unknown): ErrorExtras['debug'
  */
 export function createErrorHandler (writer: EnvelopeWriter, debug: boolean): ErrorHandler {
   function answer (thrown: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    dropInvalidHeaders(reply)
     const error = typeof thrown === 'object' && thrown !== null ? thrown as ErrorLike : null
     const status = errorStatus(error, reply)
     if (error !== null && isPlainObject(error.headers)) copyHeaders(reply, error.headers)

@@ -40,3 +40,27 @@ export const FST_AJAX_STRATEGY_FAILED = createError(
   'An authentication strategy failed with a non-Error value: %s',
   401
 )
+
+/** A tuple or a `JsonResponse` carries a header name or value HTTP does not allow. */
+export const FST_AJAX_HEADER = createError(
+  'FST_AJAX_HEADER',
+  'The answer\'s header %s is not one HTTP allows',
+  500,
+  TypeError
+)
+
+/** A tuple or a `JsonResponse` answers with an informational (1xx) status. */
+export const FST_AJAX_INFORMATIONAL = createError(
+  'FST_AJAX_INFORMATIONAL',
+  'Status %s is informational: an answer needs a status from 200 to 599',
+  500,
+  RangeError
+)
+
+/** The writer given as plugin option `json.stringify` returned something other than text. */
+export const FST_AJAX_JSON_WRITER = createError(
+  'FST_AJAX_JSON_WRITER',
+  'Plugin option json.stringify must return a string, it returned %s',
+  500,
+  TypeError
+)

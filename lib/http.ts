@@ -1,4 +1,5 @@
-import { FST_AJAX_STATUS } from './errors'
+import { validateHeaderName, validateHeaderValue } from 'node:http'
+import { FST_AJAX_HEADER, FST_AJAX_STATUS } from './errors'
 
 /** Headers a handler may set with a tuple or a `JsonResponse`. */
 export type AjaxHeaders = Record<string, string | number | string[]>
@@ -20,6 +21,19 @@ export function isPlainObject (value: unknown): value is Record<string, unknown>
   return proto === Object.prototype || proto === null
 }
 
+/** Throws unless every header is one Node would send: a bad one would break the whole answer. */
+export function checkHeaders (headers: AjaxHeaders): void {
+  if (!isPlainObject(headers)) throw new FST_AJAX_HEADER('list (a plain object is expected)')
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      validateHeaderName(name)
+      validateHeaderValue(name, value as string)
+    } catch {
+      throw new FST_AJAX_HEADER(JSON.stringify(name))
+    }
+  }
+}
+
 /**
  * A handler's answer with its own status and headers (the seed's `ajaxutils.http.JsonResponse`).
  * With a status of 400 or more, `data` becomes the `error` of the error envelope.
@@ -31,6 +45,7 @@ export class JsonResponse<T = unknown> {
 
   constructor (data: T, init: JsonResponseInit = {}) {
     if (init.status !== undefined && !isStatus(init.status)) throw new FST_AJAX_STATUS(String(init.status))
+    if (init.headers !== undefined) checkHeaders(init.headers)
     this.data = data
     this.status = init.status
     this.headers = init.headers

@@ -47,11 +47,22 @@ const DESCRIPTIONS: Readonly<Record<number, string>> = {
   500: 'Internal Server Error'
 }
 
-/** Adds the shared schemas once per app (a nearer registration finds its parent's). */
+/**
+ * Adds the shared schemas once per app (a nearer registration finds its parent's), and only for
+ * an app that documents itself with @fastify/swagger: other apps keep their schema ids to themselves.
+ */
 export function addEnvelopeSchemas (fastify: FastifyInstance): void {
+  if (!fastify.hasPlugin('@fastify/swagger')) return
   for (const schema of [AJAX_ERROR_SCHEMA, AJAX_PROBLEM_SCHEMA]) {
     if (fastify.getSchema(schema.$id) === undefined) fastify.addSchema(schema)
   }
+}
+
+/** The envelope's schema for a response: shared when it was added, else written out in place. */
+function envelopeSchema (fastify: FastifyInstance): object {
+  if (fastify.getSchema(AJAX_ERROR_SCHEMA.$id) !== undefined) return { $ref: `${AJAX_ERROR_SCHEMA.$id}#` }
+  const { $id: _id, ...schema } = AJAX_ERROR_SCHEMA
+  return schema
 }
 
 interface RouteSchema {
@@ -88,10 +99,11 @@ export function createOpenApiDocs (fastify: FastifyInstance, hasStrategies: bool
 
   fastify.addHook('onReady', async function documentAjaxRoutes () {
     const swagger = fastify.hasPlugin('@fastify/swagger')
+    const envelope = swagger ? envelopeSchema(fastify) : {}
     for (const { route, statuses } of swagger ? pending : []) {
       // @fastify/swagger documents a default 200 only for routes without responses: keep it.
       const response: Record<string, unknown> = route.schema?.response === undefined ? { 200: { description: 'Default Response' } } : {}
-      for (const status of statuses) response[status] = { description: DESCRIPTIONS[status], $ref: 'AjaxError#' }
+      for (const status of statuses) response[status] = { description: DESCRIPTIONS[status], ...envelope }
       // A new schema object: the route's own (maybe shared with other routes) is left untouched.
       route.schema = { ...route.schema, response: { ...response, ...route.schema?.response } }
     }

@@ -1,4 +1,4 @@
-import { FST_AJAX_PLUGIN_OPTION } from './errors'
+import { FST_AJAX_JSON_WRITER, FST_AJAX_PLUGIN_OPTION } from './errors'
 import { isPlainObject } from './http'
 import { stringify as defaultStringify, type Stringify } from './json'
 import { checkRouteOptions } from './route-config'
@@ -61,7 +61,13 @@ function checkJson (value: unknown): Stringify {
   for (const key of Object.keys(value)) {
     if (key !== 'stringify') fail(`json has unknown key '${key}': request bodies stay with Fastify's parser`)
   }
-  return value.stringify as Stringify
+  const custom = value.stringify as (data: unknown) => unknown
+  // Anything but text would be sent as something else, or break the answer: refuse it per call.
+  return function customStringify (data) {
+    const text = custom(data)
+    if (typeof text !== 'string') throw new FST_AJAX_JSON_WRITER(text === null ? 'null' : typeof text)
+    return text
+  }
 }
 
 /** Checks plugin options up front and returns frozen settings; the caller's object is not touched. */

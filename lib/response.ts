@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { defaultMessage, JSON_TYPE, type EnvelopeWriter } from './envelope'
-import { isStatusTuple, JsonResponse, type AjaxHeaders } from './http'
+import { FST_AJAX_INFORMATIONAL } from './errors'
+import { checkHeaders, isStatusTuple, JsonResponse, type AjaxHeaders } from './http'
 import type { Stringify } from './json'
 
 type Handler = (this: unknown, request: FastifyRequest, reply: FastifyReply) => unknown
@@ -16,9 +17,16 @@ function isJsonType (type: unknown): boolean {
 }
 
 function applyStatus (reply: FastifyReply, status: number | undefined, headers: AjaxHeaders | undefined): void {
+  // A 1xx is no answer: Node would send it and then never finish the response.
+  if (status !== undefined && status < 200) throw new FST_AJAX_INFORMATIONAL(String(status))
+  if (headers !== undefined) checkHeaders(headers)
   if (status !== undefined) reply.code(status)
   if (headers !== undefined) reply.headers(headers)
 }
+
+// Error answers a route with a response schema writes with that schema, not the envelope: the
+// `[data, status]` tuples of 400 or more. Only that rare path adds to it.
+const unwrappedAnswers = new WeakSet<FastifyReply>()
 
 // Bytes Fastify sends as they are: Buffers and typed arrays, Node and web streams, Responses.
 function isBytes (value: object): boolean {
@@ -79,8 +87,16 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
   return data === undefined ? 'null' : tools.stringify(data)
 }
 
-/** What Fastify sends for a value a handler of a route with a response schema returned. */
+/**
+ * What Fastify sends for a value a handler of a route with a response schema returned: the data,
+ * which the route's compiled serializer writes, even for a `[data, 418]` tuple.
+ */
 function toPayload (value: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): unknown {
+  if (Array.isArray(value) && isStatusTuple(value) && value[1] >= 400) {
+    applyStatus(reply, value[1], value[2])
+    unwrappedAnswers.add(reply)
+    return jsonData(reply, value[0], tools)
+  }
   return jsonData(reply, unpack(value, request, reply, tools), tools)
 }
 
@@ -118,6 +134,8 @@ export function createOnSend (tools: ResponseTools) {
   const { writer } = tools
   return function ajaxOnSend (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone): void {
     const status = reply.statusCode
+    // Every 401 carries the challenge, tuples and a strategy's own answers included.
+    if (status === 401) writer.challenge(reply)
     const isText = typeof payload === 'string'
     if (!isText && payload !== undefined && payload !== null) {
       done(null)
@@ -133,6 +151,10 @@ export function createOnSend (tools: ResponseTools) {
     if (redirect) reply.removeHeader('location')
     if (status < 400) {
       done(null, redirect ? writer.text(request, reply, 401, 'Unauthorized') : undefined)
+      return
+    }
+    if (isText && unwrappedAnswers.has(reply)) {
+      done(null)
       return
     }
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the

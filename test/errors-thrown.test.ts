@@ -184,14 +184,15 @@ t.test('a thrown @fastify/sensible 4xx sends its status and message', async (t) 
   }
 })
 
-t.test('reply.notFound() of @fastify/sensible gives the 404 envelope', async (t) => {
+t.test('reply.notFound() of @fastify/sensible gives the 404 envelope with the seed\'s words', async (t) => {
   const app = await buildApp(t)
   await app.register(sensible)
   app.get('/gone', { config: { ajax: true } }, async (_request, reply) => reply.notFound())
   const res = await app.inject('/gone')
   t.equal(res.statusCode, 404)
   t.equal(res.headers['content-type'], JSON_TYPE)
-  t.same(res.json(), { status: 'error', error: 'Not Found' })
+  // http-errors' default message is only the reason phrase: no message of its own (SPEC §5).
+  t.same(res.json(), { status: 'error', error: 'Not found' })
 })
 
 t.test('a thrown error with its own 4xx statusCode and headers keeps both', async (t) => {

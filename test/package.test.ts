@@ -110,7 +110,7 @@ t.test('the published package works in CommonJS, ESM and strict TypeScript proje
   const work = await mkdtemp(join(tmpdir(), 'ajaxutils-package-'))
   t.teardown(() => rm(work, { recursive: true, force: true }))
 
-  const packed = await run('npm', ['pack', '--json', '--pack-destination', work], ROOT)
+  const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT)
   t.equal(packed.code, 0, 'npm pack succeeds', { stderr: packed.stderr })
   const [tarball] = JSON.parse(packed.stdout) as Array<{ filename: string, files: Array<{ path: string }> }>
   const files = tarball.files.map((file) => file.path).sort()
