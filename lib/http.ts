@@ -57,7 +57,12 @@ export class Http404 extends Error {
   readonly statusCode = 404
 
   constructor (message = 'Not found') {
+    // A 404 is an answer, not a failure: without a stack trace it is cheaper than the answer it
+    // replaces, and the log has nothing to show a stack for.
+    const { stackTraceLimit } = Error
+    Error.stackTraceLimit = 0
     super(message)
+    Error.stackTraceLimit = stackTraceLimit
     this.name = 'Http404'
   }
 }

@@ -110,7 +110,19 @@ function underPrefix (path: string, prefix: string): boolean {
   return prefix === '' || path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* / */)
 }
 
-const ALLOW_CACHE_SIZE = 1000
+const MEMORY_SIZE = 1000
+
+/** Remembers computed values by key, forgetting all once it holds MEMORY_SIZE: the client picks URLs. */
+function createMemory<V> () {
+  const memory = new Map<string, V>()
+  return function remember (key: string, compute: () => V): V {
+    if (memory.has(key)) return memory.get(key) as V
+    const value = compute()
+    if (memory.size === MEMORY_SIZE) memory.clear()
+    memory.set(key, value)
+    return value
+  }
+}
 
 /**
  * The check for requests no route answers, run by the not-found contexts: a URL that is an ajax route for other
@@ -119,39 +131,37 @@ const ALLOW_CACHE_SIZE = 1000
  * app's) not-found handler.
  */
 export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState): Check {
-  // Routes cannot change once the app is ready, so an URL's Allow is worked out once.
-  const allowCache = new Map<string, string>()
+  // Routes cannot change once the app is ready, so what an URL is worth is worked out once.
+  const rememberRoute = createMemory<IndexedRoute | null>()
+  const rememberAllow = createMemory<string>()
+
+  function routeFor (method: string, path: string): IndexedRoute | null {
+    return rememberRoute(`${method} ${path}`, () => findOtherMethod(state, method, path))
+  }
 
   function allowAt (path: string): string {
-    let header = allowCache.get(path)
-    if (header === undefined) {
-      const methods = fastify.supportedMethods.filter((method) => {
-        const ajax = state.index.find(method as FindMyWay.HTTPMethod, path)
-        if (ajax === null) {
-          // Routes that match every URL (@fastify/static's `GET /*`, CORS preflight's `OPTIONS *`)
-          // say nothing of this resource: a GET here would end in the plugin's 405 anyway.
-          const match = fastify.findRoute({ method, url: path })
-          return match !== null && !('*' in (match.params as object))
-        }
-        const { allowed } = ajax.store as IndexedRoute
-        return allowed === null || allowed.set.has(method)
-      })
-      header = allowHeader(methods)
-      if (allowCache.size === ALLOW_CACHE_SIZE) allowCache.clear()
-      allowCache.set(path, header)
-    }
-    return header
+    return rememberAllow(path, () => allowHeader(fastify.supportedMethods.filter((method) => {
+      const ajax = state.index.find(method as FindMyWay.HTTPMethod, path)
+      if (ajax === null) {
+        // Routes that match every URL (@fastify/static's `GET /*`, CORS preflight's `OPTIONS *`)
+        // say nothing of this resource: a GET here would end in the plugin's 405 anyway.
+        const match = fastify.findRoute({ method, url: path })
+        return match !== null && !('*' in (match.params as object))
+      }
+      const { allowed } = ajax.store as IndexedRoute
+      return allowed === null || allowed.set.has(method)
+    })))
   }
 
   const refuseMethod: Check = function refuseMethod (request, reply) {
     const path = pathOf(request.url)
     reply.header('allow', allowAt(path))
-    reply.send((findOtherMethod(state, request.method, path) as IndexedRoute).writer.text(request, reply, 405, 'Method not allowed'))
+    reply.send((routeFor(request.method, path) as IndexedRoute).writer.text(request, reply, 405, 'Method not allowed'))
   }
 
   return function checkUnmatched (request, reply, done) {
     const path = pathOf(request.url)
-    const found = findOtherMethod(state, request.method, path)
+    const found = routeFor(request.method, path)
     if (found !== null) {
       if (found.login === null) refuseMethod(request, reply, done)
       else found.login(request, reply, done, refuseMethod)

@@ -34,6 +34,10 @@ t.test('Http404 is an Error with status 404 and the seed\'s message', async (t) 
   t.equal(error.message, 'Not found')
   t.equal(error.name, 'Http404')
   t.equal(new ajaxutils.Http404('No such task').message, 'No such task')
+  const limit = Error.stackTraceLimit
+  t.notMatch(error.stack, /\n\s+at /, 'a 404 is an answer: no stack trace is captured')
+  t.equal(Error.stackTraceLimit, limit, 'and the stack trace limit is left as it was')
+  t.match(new Error('x').stack, /\n\s+at /)
 })
 
 t.test('JsonResponse keeps data, status and headers, and refuses statuses HTTP does not have', async (t) => {
