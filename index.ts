@@ -17,7 +17,7 @@ import type {
   AjaxRouteOptions as AjaxutilsRouteOptions,
   AjaxutilsOptions as AjaxutilsPluginOptions
 } from './lib/types'
-import { answerUnknownUrls, appState, checkNotFoundContexts } from './lib/unmatched'
+import { answerUnknownUrls, appState, checkCalledNotFound, checkNotFoundContexts } from './lib/unmatched'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -38,6 +38,7 @@ async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOpti
 
   const login = createLoginCheck(auth, writer)
   if (settings.all !== null) answerUnknownUrls(fastify, state, writer)
+  checkCalledNotFound(fastify, state)
   fastify.addHook('onReady', function checkUnmatchedRequests (done) {
     checkNotFoundContexts(fastify, state)
     done()

@@ -54,6 +54,16 @@ export function notFoundContexts (fastify: FastifyInstance): NotFoundContext[] {
 }
 
 /**
+ * Before 5.12.2 Fastify gave each route a copy of its not-found context, taken before the app is
+ * ready; `reply.callNotFound()` (from a catch-all route such as `@fastify/static`'s `GET /*`) then
+ * runs the copy's preHandler hooks, which a check added later does not reach.
+ */
+export function copiesNotFoundContexts (version: string): boolean {
+  const [major, minor, patch] = version.split('.').map(Number)
+  return major === 5 && (minor < 12 || (minor === 12 && patch < 2))
+}
+
+/**
  * Adds the unmatched check to a not-found context: in preParsing, after every onRequest hook (CORS
  * headers, say) and before the body is read; and in preHandler, for the requests a catch-all route
  * (`@fastify/static`'s `GET /*`) hands on with `reply.callNotFound()`, which runs only that stage.

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import FindMyWay from 'find-my-way'
 import type { EnvelopeWriter } from './envelope'
 import type { Check, LoginCheck } from './guard'
-import { addUnmatchedCheck, notFoundContexts } from './not-found-contexts'
+import { addUnmatchedCheck, copiesNotFoundContexts, notFoundContexts } from './not-found-contexts'
 import { allowHeader, type AllowedMethods } from './methods'
 
 type RouterIndex = ReturnType<typeof FindMyWay>
@@ -209,4 +209,22 @@ export function checkNotFoundContexts (fastify: FastifyInstance, state: AppState
     state.checked.add(context)
     addUnmatchedCheck(context, check)
   }
+}
+
+/**
+ * On a Fastify that copies not-found contexts (before 5.12.2), the requests catch-all routes hand
+ * on with `reply.callNotFound()` are checked by an app-wide preHandler hook instead, which every
+ * matched request there pays for. Newer Fastify needs none.
+ */
+export function checkCalledNotFound (fastify: FastifyInstance, state: AppState): void {
+  if (!copiesNotFoundContexts(fastify.version)) return
+  let check: Check | undefined
+  fastify.addHook('preHandler', function ajaxCalledNotFound (request, reply, done) {
+    if (!request.is404) {
+      done()
+      return
+    }
+    check ??= createUnmatchedCheck(fastify, state)
+    check(request, reply, done)
+  })
 }

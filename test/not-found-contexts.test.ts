@@ -3,7 +3,8 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'
-import { CHILDREN, fastifySymbol, NOT_FOUND_CONTEXT, notFoundContexts } from '../lib/not-found-contexts'
+import { CHILDREN, copiesNotFoundContexts, fastifySymbol, NOT_FOUND_CONTEXT, notFoundContexts } from '../lib/not-found-contexts'
+import { appState, checkCalledNotFound } from '../lib/unmatched'
 import { buildApp, JSON_TYPE } from './helpers'
 
 t.test('Fastify keeps each instance\'s not-found context, with its hooks, and its children where the plugin reads them', async (t) => {
@@ -33,7 +34,8 @@ t.test('the plugin adds its check to the not-found contexts, after their own hoo
   const root = app as unknown as Record<symbol, { preParsing: unknown[], preHandler: unknown[] }>
   const context = root[fastifySymbol(app, NOT_FOUND_CONTEXT) as symbol]
   t.equal(context.preParsing.length, 2, 'the app\'s preParsing hook, then the plugin\'s check')
-  t.equal(context.preHandler.length, 1)
+  // Before 5.12.2 an app-wide preHandler hook also checks what catch-all routes hand on.
+  t.equal(context.preHandler.length, copiesNotFoundContexts(app.version) ? 2 : 1)
   const res = await app.inject({ method: 'POST', url: '/items' })
   t.equal(res.statusCode, 405)
   t.same(seen, ['app preParsing /items'])
@@ -58,4 +60,29 @@ t.test('a registration in a nested context checks the contexts of its own routes
   t.equal(res.statusCode, 405)
   t.equal(res.headers['content-type'], JSON_TYPE)
   t.same(res.json(), { status: 'error', error: 'Method not allowed', requestId: 'req-1' })
+})
+
+t.test('Fastify copied each route\'s not-found context before 5.12.2', async (t) => {
+  t.ok(copiesNotFoundContexts('5.0.0'))
+  t.ok(copiesNotFoundContexts('5.12.1'))
+  t.notOk(copiesNotFoundContexts('5.12.2'))
+  t.notOk(copiesNotFoundContexts('5.13.0'))
+  t.notOk(copiesNotFoundContexts('6.0.0'))
+})
+
+t.test('on a Fastify that copies not-found contexts, an app-wide preHandler checks what catch-all routes hand on', async (t) => {
+  const app = await buildApp(t)
+  // The plugin reads the version from the instance it is registered on: show it an older one.
+  checkCalledNotFound(Object.create(app, { version: { value: '5.11.0' } }), appState(app))
+  app.get('/*', (_request, reply) => { reply.callNotFound() })
+  app.post('/api/notes', { config: { ajax: true } }, async () => ({ saved: true }))
+  const wrong = await app.inject('/api/notes')
+  t.equal(wrong.statusCode, 405)
+  t.equal(wrong.headers.allow, 'POST')
+  t.same(wrong.json(), { status: 'error', error: 'Method not allowed' })
+  const saved = await app.inject({ method: 'POST', url: '/api/notes' })
+  t.same(saved.json(), { saved: true })
+  const unknown = await app.inject('/elsewhere')
+  t.equal(unknown.statusCode, 404)
+  t.same(unknown.json(), { message: 'Route GET:/elsewhere not found', error: 'Not Found', statusCode: 404 })
 })
