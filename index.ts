@@ -17,7 +17,8 @@ import type {
   AjaxRouteOptions as AjaxutilsRouteOptions,
   AjaxutilsOptions as AjaxutilsPluginOptions
 } from './lib/types'
-import { answerUnknownUrls, appState, checkCalledNotFound, checkNotFoundContexts } from './lib/unmatched'
+import { answerUnknownUrls, appState } from './lib/route-index'
+import { installUnmatchedChecks } from './lib/unmatched'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -38,11 +39,7 @@ async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOpti
 
   const login = createLoginCheck(auth, writer)
   if (settings.all !== null) answerUnknownUrls(fastify, state, writer)
-  checkCalledNotFound(fastify, state)
-  fastify.addHook('onReady', function checkUnmatchedRequests (done) {
-    checkNotFoundContexts(fastify, state)
-    done()
-  })
+  installUnmatchedChecks(fastify, state)
   addEnvelopeSchemas(fastify)
   fastify.addHook('onRoute', createOnRoute({
     settings,

@@ -6,7 +6,7 @@ import type { AjaxutilsSettings } from './options'
 import { createOnSend, wrapHandler, type ResponseTools } from './response'
 import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource, type AjaxRoute } from './route-config'
 import type { AjaxRouteOptions } from './types'
-import { indexAjaxRoute, type AppState } from './unmatched'
+import { indexAjaxRoute, type AppState } from './route-index'
 
 type Hook = (...args: never[]) => unknown
 

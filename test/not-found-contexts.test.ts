@@ -4,7 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'
 import { CHILDREN, copiesNotFoundContexts, fastifySymbol, NOT_FOUND_CONTEXT, notFoundContexts } from '../lib/not-found-contexts'
-import { appState, checkCalledNotFound } from '../lib/unmatched'
+import { appState } from '../lib/route-index'
+import { checkCalledNotFound } from '../lib/unmatched'
 import { buildApp, JSON_TYPE } from './helpers'
 
 t.test('Fastify keeps each instance\'s not-found context, with its hooks, and its children where the plugin reads them', async (t) => {
