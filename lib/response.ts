@@ -54,7 +54,7 @@ function unpack (value: unknown, request: FastifyRequest, reply: FastifyReply, t
   if (value instanceof JsonResponse) {
     applyStatus(reply, value.status, value.headers)
     if (reply.statusCode < 400) return value.data
-    return tools.writer.json(request, reply, reply.statusCode, tools.stringify(value.data ?? defaultMessage(reply.statusCode)))
+    return tools.writer.json(request, reply, reply.statusCode, tools.stringify(value.data === undefined ? defaultMessage(reply.statusCode) : value.data))
   }
   if (Array.isArray(value) && isStatusTuple(value)) {
     applyStatus(reply, value[1], value[2])

@@ -158,6 +158,7 @@ t.test('JsonResponse of 400 or more wraps its data, whatever its kind, in the en
     ['Quota exceeded', 'Quota exceeded'],
     [{ field: 'email', problem: 'taken' }, { field: 'email', problem: 'taken' }],
     [['a', 'b'], ['a', 'b']],
+    [null, null],
     [undefined, 'Conflict']
   ]
   for (const [data, error] of cases) {
