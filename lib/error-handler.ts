@@ -1,7 +1,7 @@
-import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http'
+import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { defaultMessage, type EnvelopeWriter, type ErrorExtras } from './envelope'
-import { isPlainObject } from './http'
+import { isPlainObject, isValidHeader } from './http'
 
 type ErrorHandler = (this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown
 
@@ -52,16 +52,6 @@ function clientMessage (error: ErrorLike | null, status: number): string {
 
 // The envelope decides its own body headers; a header Node would refuse would break the answer.
 const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding'])
-
-function isValidHeader (name: string, value: unknown): boolean {
-  try {
-    validateHeaderName(name)
-    validateHeaderValue(name, value as string)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Headers set before the failure that Node would refuse would break the envelope too. */
 function dropInvalidHeaders (reply: FastifyReply): void {

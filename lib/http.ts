@@ -21,16 +21,22 @@ export function isPlainObject (value: unknown): value is Record<string, unknown>
   return proto === Object.prototype || proto === null
 }
 
-/** Throws unless every header is one Node would send: a bad one would break the whole answer. */
+/** Whether Node would send this header: one it refuses would break the whole answer. */
+export function isValidHeader (name: string, value: unknown): boolean {
+  try {
+    validateHeaderName(name)
+    validateHeaderValue(name, value as string)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Throws unless every header is one Node would send. */
 export function checkHeaders (headers: AjaxHeaders): void {
   if (!isPlainObject(headers)) throw new FST_AJAX_HEADER('list (a plain object is expected)')
   for (const [name, value] of Object.entries(headers)) {
-    try {
-      validateHeaderName(name)
-      validateHeaderValue(name, value as string)
-    } catch {
-      throw new FST_AJAX_HEADER(JSON.stringify(name))
-    }
+    if (!isValidHeader(name, value)) throw new FST_AJAX_HEADER(JSON.stringify(name))
   }
 }
 

@@ -16,12 +16,18 @@ function isJsonType (type: unknown): boolean {
   return typeof type === 'string' && type.includes('json')
 }
 
+/** Sets a tuple's or JsonResponse's status and headers (a JsonResponse checked its own when made). */
 function applyStatus (reply: FastifyReply, status: number | undefined, headers: AjaxHeaders | undefined): void {
   // A 1xx is no answer: Node would send it and then never finish the response.
   if (status !== undefined && status < 200) throw new FST_AJAX_INFORMATIONAL(String(status))
-  if (headers !== undefined) checkHeaders(headers)
   if (status !== undefined) reply.code(status)
   if (headers !== undefined) reply.headers(headers)
+}
+
+/** A tuple's headers come unchecked, unlike a JsonResponse's: check them before any is set. */
+function applyTuple (reply: FastifyReply, [, status, headers]: [unknown, number, AjaxHeaders?]): void {
+  if (headers !== undefined) checkHeaders(headers)
+  applyStatus(reply, status, headers)
 }
 
 // Error answers a route with a response schema writes with that schema, not the envelope: the
@@ -57,7 +63,7 @@ function unpack (value: unknown, request: FastifyRequest, reply: FastifyReply, t
     return tools.writer.json(request, reply, reply.statusCode, tools.stringify(value.data === undefined ? defaultMessage(reply.statusCode) : value.data))
   }
   if (Array.isArray(value) && isStatusTuple(value)) {
-    applyStatus(reply, value[1], value[2])
+    applyTuple(reply, value)
     if (value[1] < 400) return value[0]
     // The seed's `return data, 418` answers data as is, even for an error status: not wrapped.
     reply.header('content-type', JSON_TYPE)
@@ -93,7 +99,7 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
  */
 function toPayload (value: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): unknown {
   if (Array.isArray(value) && isStatusTuple(value) && value[1] >= 400) {
-    applyStatus(reply, value[1], value[2])
+    applyTuple(reply, value)
     unwrappedAnswers.add(reply)
     return jsonData(reply, value[0], tools)
   }
