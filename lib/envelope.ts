@@ -37,16 +37,52 @@ export interface EnvelopeOptions {
   stringify: (value: unknown) => string
 }
 
+const kFinalBody = Symbol('fastify-ajaxutils.finalBody')
+
+/** Marks a reply whose next text body, whatever it is, is final (a schema writes it later). */
+export const ANY_TEXT = Symbol('fastify-ajaxutils.anyText')
+
+interface MarkedReply {
+  [kFinalBody]?: string | typeof ANY_TEXT
+}
+
 /**
- * Writes error answers: sets status and headers on the reply and returns the body. Bodies of the
- * fixed errors (401, 403, 404, 405, 500 and every reason-phrase answer) are built once, as Buffers,
- * which also marks them as final for the route's onSend hook.
+ * Records that `body` is the finished answer of `reply`, so that the route's onSend hook sends it
+ * as it is. Text is what Node writes cheapest (one chunk with the head), so final bodies stay text
+ * and the reply remembers which text is final.
+ */
+export function markFinal<T extends string | typeof ANY_TEXT> (reply: FastifyReply, body: T): T {
+  (reply as MarkedReply)[kFinalBody] = body
+  return body
+}
+
+/**
+ * Whether `payload` is the body marked final on `reply`. A check consumes the mark, so that
+ * anything sent after it (an error in a later hook) is checked afresh.
+ */
+export function takeFinal (reply: FastifyReply, payload: string): boolean {
+  const marks = reply as MarkedReply
+  const marked = marks[kFinalBody]
+  if (marked === undefined) return false
+  marks[kFinalBody] = undefined
+  return marked === payload || marked === ANY_TEXT
+}
+
+/**
+ * A finished error answer: the envelope as text marked final, or problem details as a Buffer
+ * (Fastify would add a charset to text of a JSON type; RFC 9457's type has none).
+ */
+export type FinalBody = string | Buffer
+
+/**
+ * Writes error answers: sets status and headers on the reply and returns the final body.
+ * Bodies of the fixed errors (401, 403, 404, 405, 500 and every reason-phrase answer) are built once.
  */
 export interface EnvelopeWriter {
   /** An error whose message is text. */
-  text (request: FastifyRequest, reply: FastifyReply, status: number, message: string, extras?: ErrorExtras): Buffer
+  text (request: FastifyRequest, reply: FastifyReply, status: number, message: string, extras?: ErrorExtras): FinalBody
   /** An error whose value is already written as JSON text (what `reply.code(400).send(x)` gave). */
-  json (request: FastifyRequest, reply: FastifyReply, status: number, errorJson: string): Buffer
+  json (request: FastifyRequest, reply: FastifyReply, status: number, errorJson: string): FinalBody
   /** Adds plugin option `wwwAuthenticate`'s header, when it is set, to a 401 sent some other way. */
   challenge (reply: FastifyReply): void
 }
@@ -65,7 +101,7 @@ function detailOf (errorJson: string): string | undefined {
 
 export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter {
   const { requestId, wwwAuthenticate, stringify } = options
-  const fixedBodies = new Map<number, Buffer>()
+  const fixedBodies = new Map<number, string>()
 
   function prepare (request: FastifyRequest, reply: FastifyReply, status: number): boolean {
     reply.code(status)
@@ -83,8 +119,8 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
     return text + '}'
   }
 
-  function envelope (request: FastifyRequest, errorJson: string, extras: ErrorExtras | undefined): Buffer {
-    return Buffer.from('{"status":"error","error":' + errorJson + tail(request, extras))
+  function envelope (request: FastifyRequest, errorJson: string, extras: ErrorExtras | undefined): string {
+    return '{"status":"error","error":' + errorJson + tail(request, extras)
   }
 
   function problem (request: FastifyRequest, status: number, errorJson: string, extras: ErrorExtras | undefined): Buffer {
@@ -103,10 +139,10 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
     return Buffer.from(text.slice(0, -1) + error + tail(request, extras))
   }
 
-  function fixedBody (status: number, message: string): Buffer {
+  function fixedBody (status: number, message: string): string {
     let body = fixedBodies.get(status)
     if (body === undefined) {
-      body = Buffer.from('{"status":"error","error":' + JSON.stringify(message) + '}')
+      body = '{"status":"error","error":' + JSON.stringify(message) + '}'
       fixedBodies.set(status, body)
     }
     return body
@@ -118,12 +154,12 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
     text (request, reply, status, message, extras) {
       const asProblem = prepare(request, reply, status)
       if (asProblem) return problem(request, status, JSON.stringify(message), extras)
-      if (!requestId && extras === undefined && message === defaultMessage(status)) return fixedBody(status, message)
-      return envelope(request, JSON.stringify(message), extras)
+      if (!requestId && extras === undefined && message === defaultMessage(status)) return markFinal(reply, fixedBody(status, message))
+      return markFinal(reply, envelope(request, JSON.stringify(message), extras))
     },
     json (request, reply, status, errorJson) {
       const asProblem = prepare(request, reply, status)
-      return asProblem ? problem(request, status, errorJson, undefined) : envelope(request, errorJson, undefined)
+      return asProblem ? problem(request, status, errorJson, undefined) : markFinal(reply, envelope(request, errorJson, undefined))
     },
     challenge (reply) {
       if (wwwAuthenticate !== undefined) reply.header('www-authenticate', wwwAuthenticate)

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { defaultMessage, JSON_TYPE, type EnvelopeWriter } from './envelope'
+import { ANY_TEXT, defaultMessage, JSON_TYPE, markFinal, takeFinal, type EnvelopeWriter, type FinalBody } from './envelope'
 import { FST_AJAX_INFORMATIONAL } from './errors'
 import { checkHeaders, isStatusTuple, JsonResponse, type AjaxHeaders } from './http'
 import type { Stringify } from './json'
@@ -30,10 +30,6 @@ function applyTuple (reply: FastifyReply, [, status, headers]: [unknown, number,
   applyStatus(reply, status, headers)
 }
 
-// Error answers a route with a response schema writes with that schema, not the envelope: the
-// `[data, status]` tuples of 400 or more. Only that rare path adds to it.
-const unwrappedAnswers = new WeakSet<FastifyReply>()
-
 // Bytes Fastify sends as they are: Buffers and typed arrays, Node and web streams, Responses.
 function isBytes (value: object): boolean {
   return ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function' ||
@@ -51,25 +47,32 @@ function jsonData (reply: FastifyReply, data: unknown, tools: ResponseTools): un
   return typeof data === 'string' ? tools.stringify(data) : data
 }
 
+type StatusTuple = [unknown, number, AjaxHeaders?]
+
+function isTuple (value: unknown): value is StatusTuple {
+  return Array.isArray(value) && isStatusTuple(value)
+}
+
 /**
- * Reads a tuple or a `JsonResponse`: sets its status and headers and gives its data, or, for an
- * error status, the final bytes of the answer (a Buffer, which the onSend hook leaves alone).
- * Anything else is data as it is.
+ * Sets the status and headers a tuple or `JsonResponse` carries and gives its data. Anything else
+ * is data as it is.
  */
-function unpack (value: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): unknown {
+function unpack (value: unknown, reply: FastifyReply): unknown {
   if (value instanceof JsonResponse) {
     applyStatus(reply, value.status, value.headers)
-    if (reply.statusCode < 400) return value.data
-    return tools.writer.json(request, reply, reply.statusCode, tools.stringify(value.data === undefined ? defaultMessage(reply.statusCode) : value.data))
+    return value.data
   }
-  if (Array.isArray(value) && isStatusTuple(value)) {
+  if (isTuple(value)) {
     applyTuple(reply, value)
-    if (value[1] < 400) return value[0]
-    // The seed's `return data, 418` answers data as is, even for an error status: not wrapped.
-    reply.header('content-type', JSON_TYPE)
-    return Buffer.from(tools.stringify(value[0]))
+    return value[0]
   }
   return value
+}
+
+/** The envelope of an error status around data; a `JsonResponse` without data gets the reason. */
+function errorEnvelope (data: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): FinalBody {
+  const status = reply.statusCode
+  return tools.writer.json(request, reply, status, tools.stringify(data === undefined ? defaultMessage(status) : data))
 }
 
 /**
@@ -79,15 +82,21 @@ function unpack (value: unknown, request: FastifyRequest, reply: FastifyReply, t
 function writePayload (payload: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): string | Buffer {
   // A string reaches the serializer only when the handler typed it itself: it is written already.
   if (typeof payload === 'string') return payload
-  const data = unpack(payload, request, reply, tools)
-  if (Buffer.isBuffer(data)) return data
+  const data = unpack(payload, reply)
   const status = reply.statusCode
   if (status >= 400) {
+    // The seed's `return data, 418` answers data as is, even for an error status: not wrapped.
+    if (isTuple(payload)) {
+      reply.header('content-type', JSON_TYPE)
+      return markFinal(reply, tools.stringify(data))
+    }
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the
     // route; an ajax route answers the seed's 404 instead.
     if (status === 404 && request.is404) return tools.writer.text(request, reply, 404, defaultMessage(404))
-    return tools.writer.json(request, reply, status, tools.stringify(data))
+    return errorEnvelope(data, request, reply, tools)
   }
+  // A JsonResponse's Buffer is final bytes (Fastify sends what a serializer gives as it is).
+  if (Buffer.isBuffer(data)) return data
   // A JSON type the handler chose (application/hal+json) stays; anything else becomes JSON's.
   if (!isJsonType(reply.getHeader('content-type'))) reply.header('content-type', JSON_TYPE)
   return data === undefined ? 'null' : tools.stringify(data)
@@ -98,12 +107,13 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
  * which the route's compiled serializer writes, even for a `[data, 418]` tuple.
  */
 function toPayload (value: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): unknown {
-  if (Array.isArray(value) && isStatusTuple(value) && value[1] >= 400) {
-    applyTuple(reply, value)
-    unwrappedAnswers.add(reply)
-    return jsonData(reply, value[0], tools)
+  const data = unpack(value, reply)
+  if (reply.statusCode >= 400) {
+    // The schema's text for that status is the final answer, unwrapped.
+    if (isTuple(value)) markFinal(reply, ANY_TEXT)
+    else if (value instanceof JsonResponse) return errorEnvelope(data, request, reply, tools)
   }
-  return jsonData(reply, unpack(value, request, reply, tools), tools)
+  return jsonData(reply, data, tools)
 }
 
 /**
@@ -134,7 +144,8 @@ export function wrapHandler (handler: Handler, hasResponseSchema: boolean, tools
 
 /**
  * The last onSend hook of an ajax route: every answer leaves as JSON, every error status as the
- * envelope, and no redirect leaves at all. Buffers and streams are final bytes and pass untouched.
+ * envelope, and no redirect leaves at all. Bodies marked final (the plugin's own answers), Buffers
+ * and streams pass untouched.
  */
 export function createOnSend (tools: ResponseTools) {
   const { writer } = tools
@@ -143,6 +154,10 @@ export function createOnSend (tools: ResponseTools) {
     // Every 401 carries the challenge, tuples and a strategy's own answers included.
     if (status === 401) writer.challenge(reply)
     const isText = typeof payload === 'string'
+    if (isText && takeFinal(reply, payload)) {
+      done(null)
+      return
+    }
     if (!isText && payload !== undefined && payload !== null) {
       done(null)
       return
@@ -157,10 +172,6 @@ export function createOnSend (tools: ResponseTools) {
     if (redirect) reply.removeHeader('location')
     if (status < 400) {
       done(null, redirect ? writer.text(request, reply, 401, 'Unauthorized') : undefined)
-      return
-    }
-    if (isText && unwrappedAnswers.has(reply)) {
-      done(null)
       return
     }
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the
