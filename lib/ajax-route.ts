@@ -3,7 +3,7 @@ import { chainErrorHandlers, createErrorHandler } from './error-handler'
 import { createGuard, type LoginCheck } from './guard'
 import { routeMethods } from './methods'
 import type { AjaxutilsSettings } from './options'
-import { createOnSend, wrapHandler, type ResponseTools } from './response'
+import { createOnSend, plainWriter, schemaWriter, wrapHandler, type ResponseTools } from './response'
 import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource, type AjaxRoute } from './route-config'
 import type { AjaxRouteOptions } from './types'
 import { indexAjaxRoute, type AppState } from './route-index'
@@ -68,6 +68,8 @@ export interface RouteInstaller {
 export function createOnRoute ({ settings, tools, login, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
   const onSend: Hook = createOnSend(tools)
+  const writePlain = plainWriter(tools.stringify)
+  const writeWithSchema = schemaWriter(tools.stringify)
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
   let lastGet: { url: string, config: unknown } | null = null
 
@@ -101,7 +103,7 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
       guard: null,
       defaults
     }
-    route.handler = wrapHandler(route.handler, route.schema?.response !== undefined, tools)
+    route.handler = wrapHandler(route.handler, route.schema?.response !== undefined ? writeWithSchema : writePlain, tools)
     route.errorHandler = route.errorHandler === undefined ? errorHandler : chainErrorHandlers(route.errorHandler, errorHandler)
     const sendHooks = hooksOf(route.onSend)
     // The twin's last onSend is Fastify's, which measures the body and drops it: ours must run first.

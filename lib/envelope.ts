@@ -39,11 +39,8 @@ export interface EnvelopeOptions {
 
 const kFinalBody = Symbol('fastify-ajaxutils.finalBody')
 
-/** Marks a reply whose next text body, whatever it is, is final (a schema writes it later). */
-export const ANY_TEXT = Symbol('fastify-ajaxutils.anyText')
-
 interface MarkedReply {
-  [kFinalBody]?: string | typeof ANY_TEXT
+  [kFinalBody]?: string
 }
 
 /**
@@ -51,7 +48,7 @@ interface MarkedReply {
  * as it is. Text is what Node writes cheapest (one chunk with the head), so final bodies stay text
  * and the reply remembers which text is final.
  */
-export function markFinal<T extends string | typeof ANY_TEXT> (reply: FastifyReply, body: T): T {
+export function markFinal (reply: FastifyReply, body: string): string {
   (reply as MarkedReply)[kFinalBody] = body
   return body
 }
@@ -65,7 +62,7 @@ export function takeFinal (reply: FastifyReply, payload: string): boolean {
   const marked = marks[kFinalBody]
   if (marked === undefined) return false
   marks[kFinalBody] = undefined
-  return marked === payload || marked === ANY_TEXT
+  return marked === payload
 }
 
 /**

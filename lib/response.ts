@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { ANY_TEXT, defaultMessage, JSON_TYPE, markFinal, takeFinal, type EnvelopeWriter, type FinalBody } from './envelope'
+import { defaultMessage, JSON_TYPE, markFinal, takeFinal, type EnvelopeWriter, type FinalBody } from './envelope'
 import { FST_AJAX_INFORMATIONAL } from './errors'
 import { checkHeaders, isStatusTuple, JsonResponse, type AjaxHeaders } from './http'
 import type { Stringify } from './json'
@@ -12,8 +12,11 @@ export interface ResponseTools {
   stringify: Stringify
 }
 
+// Media types are case-insensitive: Application/HAL+JSON is a JSON type too.
+const NAMES_JSON = /json/i
+
 function isJsonType (type: unknown): boolean {
-  return typeof type === 'string' && type.includes('json')
+  return type === JSON_TYPE || (typeof type === 'string' && NAMES_JSON.test(type))
 }
 
 /** Sets a tuple's or JsonResponse's status and headers (a JsonResponse checked its own when made). */
@@ -28,23 +31,6 @@ function applyStatus (reply: FastifyReply, status: number | undefined, headers: 
 function applyTuple (reply: FastifyReply, [, status, headers]: [unknown, number, AjaxHeaders?]): void {
   if (headers !== undefined) checkHeaders(headers)
   applyStatus(reply, status, headers)
-}
-
-// Bytes Fastify sends as they are: Buffers and typed arrays, Node and web streams, Responses.
-function isBytes (value: object): boolean {
-  return ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function' ||
-    typeof (value as { getReader?: unknown }).getReader === 'function' || value instanceof Response
-}
-
-/**
- * Success data, typed as JSON before Fastify sends it, so that the app's own onSend hooks
- * (compression, say) see what it is. A string is data too: written here, since Fastify would send
- * it as text.
- */
-function jsonData (reply: FastifyReply, data: unknown, tools: ResponseTools): unknown {
-  if (data === undefined || (typeof data === 'object' && data !== null && isBytes(data))) return data
-  reply.header('content-type', JSON_TYPE)
-  return typeof data === 'string' ? tools.stringify(data) : data
 }
 
 type StatusTuple = [unknown, number, AjaxHeaders?]
@@ -69,17 +55,56 @@ function unpack (value: unknown, reply: FastifyReply): unknown {
   return value
 }
 
-/** The envelope of an error status around data; a `JsonResponse` without data gets the reason. */
-function errorEnvelope (data: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): FinalBody {
-  const status = reply.statusCode
-  return tools.writer.json(request, reply, status, tools.stringify(data === undefined ? defaultMessage(status) : data))
+/** Writes the data of an answer for the reply's status. */
+export type DataWriter = (data: unknown, reply: FastifyReply) => string
+
+/** The plugin's JSON writer, for routes without a response schema. */
+export function plainWriter (stringify: Stringify): DataWriter {
+  return (data) => stringify(data)
+}
+
+/** Fastify's key for the media type of a content type: no parameters, lower case. */
+function mediaTypeOf (reply: FastifyReply): string {
+  const type = reply.getHeader('content-type')
+  return typeof type === 'string' ? type.split(';', 1)[0].trim().toLowerCase() : ''
 }
 
 /**
- * The serializer of a route without a response schema: Fastify hands it every object the handler
- * returns or sends, after the app's preSerialization hooks.
+ * For a route with a response schema: its compiled serializer for the reply's status, picked as
+ * Fastify picks it (the status, else `4xx`-style, else `default`, then the content type), and the
+ * plugin's writer where the schema has none for that answer.
  */
-function writePayload (payload: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): string | Buffer {
+export function schemaWriter (stringify: Stringify): DataWriter {
+  return function writeWithSchema (data, reply) {
+    const status = reply.statusCode
+    let write: unknown = reply.getSerializationFunction(String(status)) ??
+      reply.getSerializationFunction(`${String(status)[0]}xx`) ?? reply.getSerializationFunction('default')
+    if (typeof write === 'object' && write !== null) {
+      // A schema per content type (`content: { 'application/json': { schema } }`).
+      const byType = write as Record<string, unknown>
+      write = byType[mediaTypeOf(reply)] ?? byType['*/*']
+    }
+    return typeof write === 'function' ? (write as (value: unknown) => string)(data) : stringify(data)
+  }
+}
+
+/**
+ * The envelope of an error status around data. Data sent with `reply.code(n)` is written as
+ * Fastify would write it (a response schema for n strips what it does not name); a
+ * `JsonResponse`'s data is the error as given, and one without data gets the reason.
+ */
+function errorEnvelope (payload: unknown, data: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools, write: DataWriter): FinalBody {
+  const status = reply.statusCode
+  const errorJson = payload instanceof JsonResponse ? tools.stringify(data === undefined ? defaultMessage(status) : data) : write(data, reply)
+  return tools.writer.json(request, reply, status, errorJson)
+}
+
+/**
+ * The serializer of every ajax route: Fastify hands it every object the handler returns or
+ * sends, after the app's preSerialization hooks, so tuples and `JsonResponse` are read here
+ * without waiting for the handler's promise a second time.
+ */
+function writePayload (payload: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools, write: DataWriter): string | Buffer {
   // A string reaches the serializer only when the handler typed it itself: it is written already.
   if (typeof payload === 'string') return payload
   const data = unpack(payload, reply)
@@ -88,57 +113,29 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
     // The seed's `return data, 418` answers data as is, even for an error status: not wrapped.
     if (isTuple(payload)) {
       reply.header('content-type', JSON_TYPE)
-      return markFinal(reply, tools.stringify(data))
+      return markFinal(reply, write(data, reply))
     }
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the
     // route; an ajax route answers the seed's 404 instead.
     if (status === 404 && request.is404) return tools.writer.text(request, reply, 404, defaultMessage(404))
-    return errorEnvelope(data, request, reply, tools)
+    return errorEnvelope(payload, data, request, reply, tools, write)
   }
   // A JsonResponse's Buffer is final bytes (Fastify sends what a serializer gives as it is).
   if (Buffer.isBuffer(data)) return data
   // A JSON type the handler chose (application/hal+json) stays; anything else becomes JSON's.
   if (!isJsonType(reply.getHeader('content-type'))) reply.header('content-type', JSON_TYPE)
-  return data === undefined ? 'null' : tools.stringify(data)
+  return data === undefined ? 'null' : write(data, reply)
 }
 
 /**
- * What Fastify sends for a value a handler of a route with a response schema returned: the data,
- * which the route's compiled serializer writes, even for a `[data, 418]` tuple.
+ * Wraps a route handler: the reply's serializer becomes the plugin's, which reads tuples and
+ * writes data with `write`, so an async handler's promise goes to Fastify as it is.
  */
-function toPayload (value: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): unknown {
-  const data = unpack(value, reply)
-  if (reply.statusCode >= 400) {
-    // The schema's text for that status is the final answer, unwrapped.
-    if (isTuple(value)) markFinal(reply, ANY_TEXT)
-    else if (value instanceof JsonResponse) return errorEnvelope(data, request, reply, tools)
-  }
-  return jsonData(reply, data, tools)
-}
-
-/**
- * Wraps a route handler. Without a response schema, the plugin's writer (Dates, BigInts) is the
- * reply's serializer and reads tuples itself, so an async handler's promise goes to Fastify as it
- * is. With a response schema, Fastify's compiled serializer writes the data, so tuples are read
- * from the resolved value first.
- */
-export function wrapHandler (handler: Handler, hasResponseSchema: boolean, tools: ResponseTools): Handler {
-  if (!hasResponseSchema) {
-    return function ajaxHandler (request, reply) {
-      // Fastify types a serializer as returning text; a Buffer passes through untouched as well.
-      reply.serializer((payload: unknown) => writePayload(payload, request, reply, tools) as string)
-      return handler.call(this, request, reply)
-    }
-  }
+export function wrapHandler (handler: Handler, write: DataWriter, tools: ResponseTools): Handler {
   return function ajaxHandler (request, reply) {
-    const result = handler.call(this, request, reply)
-    // Nothing returned: a callback-style handler answers with reply.send() later.
-    if (result === undefined) return result
-    if (typeof (result as Promise<unknown>)?.then === 'function') {
-      if (result === reply) return result
-      return (result as Promise<unknown>).then((value) => toPayload(value, request, reply, tools))
-    }
-    return toPayload(result, request, reply, tools)
+    // Fastify types a serializer as returning text; a Buffer passes through untouched as well.
+    reply.serializer((payload: unknown) => writePayload(payload, request, reply, tools, write) as string)
+    return handler.call(this, request, reply)
   }
 }
 

@@ -401,3 +401,85 @@ t.test('on a route with a response schema, callback-style handlers, returning th
   t.equal(lookup.headers['content-type'], JSON_TYPE)
   t.same(lookup.json(), { status: 'error', error: 'Not found' })
 })
+
+t.test('a response schema per content type writes the answer the reply is typed as, or */*, as Fastify picks it', async (t) => {
+  const app = await buildApp(t)
+  const named = { type: 'object', properties: { name: { type: 'string' } } }
+  const counted = { type: 'object', properties: { count: { type: 'integer' } } }
+  const schema = {
+    response: {
+      200: { content: { 'application/json': { schema: named }, 'application/hal+json': { schema: counted } } },
+      201: { content: { '*/*': { schema: counted } } },
+      202: { content: { 'application/xml': { schema: named } } }
+    }
+  }
+  const data = { name: 'ada', count: 3, secret: 'x' }
+  app.get('/json', { schema, config: { ajax: true } }, async () => data)
+  app.get('/hal', { schema, config: { ajax: true } }, async (_request, reply) => reply.type('Application/HAL+JSON; charset=utf-8').send(data))
+  app.get('/any', { schema, config: { ajax: true } }, async () => [data, 201])
+  app.get('/unnamed', { schema, config: { ajax: true } }, async () => [data, 202])
+
+  const json = await app.inject('/json')
+  t.equal(json.statusCode, 200)
+  t.equal(json.headers['content-type'], JSON_TYPE)
+  t.equal(json.body, '{"name":"ada"}')
+
+  const hal = await app.inject('/hal')
+  t.equal(hal.statusCode, 200)
+  t.equal(hal.headers['content-type'], 'Application/HAL+JSON; charset=utf-8')
+  t.equal(hal.body, '{"count":3}')
+
+  const any = await app.inject('/any')
+  t.equal(any.statusCode, 201)
+  t.equal(any.headers['content-type'], JSON_TYPE)
+  t.equal(any.body, '{"count":3}')
+
+  // No schema for the type it answers: written whole, as Fastify's JSON.stringify fallback does.
+  const unnamed = await app.inject('/unnamed')
+  t.equal(unnamed.statusCode, 202)
+  t.equal(unnamed.headers['content-type'], JSON_TYPE)
+  t.equal(unnamed.body, '{"name":"ada","count":3,"secret":"x"}')
+})
+
+t.test('a response schema is picked for the status, then its class (2xx), then default', async (t) => {
+  const app = await buildApp(t)
+  const only = (key: string) => ({ type: 'object', properties: { [key]: { type: 'string' } } })
+  const schema = { response: { 201: only('exact'), '2xx': only('range'), default: only('fallback') } }
+  const data = { exact: 'e', range: 'r', fallback: 'f', when: new Date(Date.UTC(2020, 0, 2)) }
+  app.get('/:status', { schema, config: { ajax: true } }, async (request) => [data, Number((request.params as { status: string }).status)])
+  app.get('/none', { schema: { response: { 201: only('exact') } }, config: { ajax: true } }, async () => data)
+
+  const bodies: Record<string, string> = { 201: '{"exact":"e"}', 202: '{"range":"r"}', 418: '{"fallback":"f"}', 503: '{"fallback":"f"}' }
+  for (const [status, body] of Object.entries(bodies)) {
+    const res = await app.inject(`/${status}`)
+    t.equal(res.statusCode, Number(status), status)
+    t.equal(res.headers['content-type'], JSON_TYPE, status)
+    t.equal(res.body, body, status)
+  }
+  // A status the schema does not cover is written by the plugin's writer (Dates as ISO 8601).
+  const none = await app.inject('/none')
+  t.equal(none.statusCode, 200)
+  t.equal(none.body, '{"exact":"e","range":"r","fallback":"f","when":"2020-01-02T00:00:00.000Z"}')
+})
+
+t.test('on a route with a response schema, tuples and JsonResponse sent with reply.send() are read too', async (t) => {
+  const app = await buildApp(t)
+  const schema = { response: { 201: { type: 'object', properties: { id: { type: 'integer' } } } } }
+  app.get('/tuple', { schema, config: { ajax: true } }, (_request, reply) => {
+    setImmediate(() => reply.send([{ id: 5, extra: 'dropped' }, 201, { location: '/items/5' }]))
+  })
+  app.get('/json-response', { schema, config: { ajax: true } }, (_request, reply) => {
+    reply.send(new JsonResponse({ id: 6, extra: 'dropped' }, { status: 201 }))
+  })
+
+  const tuple = await app.inject('/tuple')
+  t.equal(tuple.statusCode, 201)
+  t.equal(tuple.headers.location, '/items/5')
+  t.equal(tuple.headers['content-type'], JSON_TYPE)
+  t.equal(tuple.body, '{"id":5}')
+
+  const sent = await app.inject('/json-response')
+  t.equal(sent.statusCode, 201)
+  t.equal(sent.headers['content-type'], JSON_TYPE)
+  t.equal(sent.body, '{"id":6}')
+})
