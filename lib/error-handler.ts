@@ -55,8 +55,9 @@ const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encodin
 
 /** Headers set before the failure that Node would refuse would break the envelope too. */
 function dropInvalidHeaders (reply: FastifyReply): void {
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (!isValidHeader(name, value)) reply.removeHeader(name)
+  const headers = reply.getHeaders()
+  for (const name in headers) {
+    if (!isValidHeader(name, headers[name])) reply.removeHeader(name)
   }
 }
 

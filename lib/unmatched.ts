@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type FindMyWay from 'find-my-way'
 import type { Check } from './guard'
 import { allowHeader } from './methods'
@@ -20,7 +20,9 @@ const MEMORY_SIZE = 1000
 function createMemory<V> () {
   const memory = new Map<string, V>()
   return function remember (key: string, compute: () => V): V {
-    if (memory.has(key)) return memory.get(key) as V
+    // Values are never undefined: one lookup tells a known key.
+    const known = memory.get(key)
+    if (known !== undefined) return known
     const value = compute()
     if (memory.size === MEMORY_SIZE) memory.clear()
     memory.set(key, value)
@@ -57,17 +59,22 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
     })))
   }
 
+  function answerMethod (request: FastifyRequest, reply: FastifyReply, route: IndexedRoute, path: string): void {
+    reply.header('allow', allowAt(path))
+    reply.send(route.writer.text(request, reply, 405, 'Method not allowed'))
+  }
+
+  // After a login check passed: what the request was refused for is looked up again.
   const refuseMethod: Check = function refuseMethod (request, reply) {
     const path = pathOf(request.url)
-    reply.header('allow', allowAt(path))
-    reply.send((routeFor(request.method, path) as IndexedRoute).writer.text(request, reply, 405, 'Method not allowed'))
+    answerMethod(request, reply, routeFor(request.method, path) as IndexedRoute, path)
   }
 
   return function checkUnmatched (request, reply, done) {
     const path = pathOf(request.url)
     const found = routeFor(request.method, path)
     if (found !== null) {
-      if (found.login === null) refuseMethod(request, reply, done)
+      if (found.login === null) answerMethod(request, reply, found, path)
       else found.login(request, reply, done, refuseMethod)
       return
     }
