@@ -483,3 +483,26 @@ t.test('on a route with a response schema, tuples and JsonResponse sent with rep
   t.equal(sent.headers['content-type'], JSON_TYPE)
   t.equal(sent.body, '{"id":6}')
 })
+
+t.test('an app-wide setReplySerializer keeps serving non-ajax routes; ajax routes keep the plugin\'s writer', async (t) => {
+  const app = await buildApp(t)
+  app.setReplySerializer((payload) => `custom:${JSON.stringify(payload)}`)
+  const schema = { response: { 200: { type: 'object', properties: { id: { type: 'integer' } } } } }
+  app.get('/plain', async () => ({ id: 1 }))
+  app.get('/ajax', { config: { ajax: true } }, async () => ({ id: 2, at: new Date(Date.UTC(2021, 1, 3)) }))
+  app.get('/ajax-schema', { schema, config: { ajax: true } }, async () => ({ id: 3, extra: 'dropped' }))
+
+  const plain = await app.inject('/plain')
+  t.equal(plain.statusCode, 200)
+  t.equal(plain.body, 'custom:{"id":1}')
+
+  const ajax = await app.inject('/ajax')
+  t.equal(ajax.statusCode, 200)
+  t.equal(ajax.headers['content-type'], JSON_TYPE)
+  t.equal(ajax.body, '{"id":2,"at":"2021-02-03T00:00:00.000Z"}')
+
+  const withSchema = await app.inject('/ajax-schema')
+  t.equal(withSchema.statusCode, 200)
+  t.equal(withSchema.headers['content-type'], JSON_TYPE)
+  t.equal(withSchema.body, '{"id":3}')
+})
