@@ -108,6 +108,9 @@ function findOtherMethod (state: AppState, requestMethod: string, path: string):
  * Adds the unmatched check to the not-found contexts that answer for `fastify`'s routes, once each.
  */
 function checkNotFoundContexts (fastify: FastifyInstance, state: AppState): void {
+  // Without ajax routes or `all` prefixes the check could never answer: unknown URLs of such an
+  // app cost what they cost without the plugin.
+  if (state.indexed.size === 0 && state.prefixes.length === 0) return
   const check = createUnmatchedCheck(fastify, state)
   for (const context of notFoundContexts(fastify)) {
     if (state.checked.has(context)) continue

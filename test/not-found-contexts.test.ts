@@ -43,6 +43,23 @@ t.test('the plugin adds its check to the not-found contexts, after their own hoo
   t.equal((await app.inject('/items')).statusCode, 200)
 })
 
+t.test('an app without ajax routes keeps its not-found contexts as they are', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(ajaxutils)
+  app.get('/items', async () => [])
+  await app.ready()
+  const root = app as unknown as Record<symbol, { preParsing: unknown, preHandler: unknown }>
+  const context = root[fastifySymbol(app, NOT_FOUND_CONTEXT) as symbol]
+  t.equal(context.preParsing, null)
+  // Before 5.12.2 the app-wide preHandler that checks what catch-all routes hand on is there too.
+  t.equal((context.preHandler as unknown[] | null)?.length ?? 0, copiesNotFoundContexts(app.version) ? 1 : 0)
+  const res = await app.inject({ method: 'POST', url: '/items' })
+  t.equal(res.statusCode, 404)
+  t.equal(res.headers['content-type'], JSON_TYPE)
+  t.same(res.json(), { message: 'Route POST:/items not found', error: 'Not Found', statusCode: 404 })
+})
+
 t.test('without the symbols, the plugin says so in the log and the app still starts', async (t) => {
   const warnings: string[] = []
   const instance = { log: { warn: (message: string) => { warnings.push(message) } } } as unknown as FastifyInstance
