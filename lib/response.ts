@@ -63,10 +63,9 @@ export function plainWriter (stringify: Stringify): DataWriter {
   return (data) => stringify(data)
 }
 
-/** Fastify's key for the media type of a content type: no parameters, lower case. */
+/** Fastify's key for the media type of the reply's content type: no parameters, lower case. */
 function mediaTypeOf (reply: FastifyReply): string {
-  const type = reply.getHeader('content-type')
-  return typeof type === 'string' ? type.split(';', 1)[0].trim().toLowerCase() : ''
+  return String(reply.getHeader('content-type')).split(';', 1)[0].trim().toLowerCase()
 }
 
 /**

@@ -363,6 +363,19 @@ t.test('on a route with a response schema, tuples and synchronous returns work t
   t.equal(nothing.body, 'null')
 })
 
+t.test('reply.callNotFound() in a hook of an ajax route, before its handler runs, answers the 404 envelope too', async (t) => {
+  const app = await buildApp(t)
+  const lookUp = (_request: unknown, reply: { callNotFound: () => void }, _done: unknown) => { reply.callNotFound() }
+  app.get('/hooked', { config: { ajax: true }, preHandler: lookUp }, async () => 'never')
+  app.get('/hooked-schema', { config: { ajax: true }, preHandler: lookUp, schema: { response: { 200: { type: 'string' } } } }, async () => 'never')
+  for (const url of ['/hooked', '/hooked-schema']) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, 404, url)
+    t.equal(res.headers['content-type'], JSON_TYPE, url)
+    t.equal(res.body, '{"status":"error","error":"Not found"}', url)
+  }
+})
+
 t.test('a Buffer as the data of a JsonResponse is final bytes too', async (t) => {
   const app = await buildApp(t)
   app.get('/bytes', { config: { ajax: true } }, async () => new JsonResponse(Buffer.from('{"raw":true}'), { headers: { 'content-type': 'application/json' } }))
