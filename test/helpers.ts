@@ -59,3 +59,20 @@ export async function bareAnswer (t: Test, setup: (app: FastifyInstance) => void
   await setup(bare)
   return bare.inject(request)
 }
+
+/** What a request must get: its status, content type (JSON's unless said) and exact body. */
+export interface ExpectedAnswer {
+  status: number
+  body: string
+  type?: string
+  headers?: Record<string, string>
+}
+
+/** Sends `url` to `app` and checks the whole answer against `expected`. */
+export async function expectAnswer (t: Test, app: FastifyInstance, url: string, expected: ExpectedAnswer): Promise<void> {
+  const res = await app.inject(url)
+  t.equal(res.statusCode, expected.status, `${url}: status`)
+  t.equal(res.headers['content-type'], expected.type ?? JSON_TYPE, `${url}: content type`)
+  for (const [name, value] of Object.entries(expected.headers ?? {})) t.equal(res.headers[name], value, `${url}: ${name}`)
+  t.equal(res.body, expected.body, `${url}: body`)
+}

@@ -1,7 +1,7 @@
 // SPEC §3: what an ajax route answers for each kind of handler result.
 import t from 'tap'
 import ajaxutils from '../index'
-import { buildApp, JSON_TYPE, logCapture } from './helpers'
+import { buildApp, expectAnswer, JSON_TYPE, logCapture } from './helpers'
 
 const { JsonResponse } = ajaxutils
 
@@ -368,12 +368,8 @@ t.test('reply.callNotFound() in a hook of an ajax route, before its handler runs
   const lookUp = (_request: unknown, reply: { callNotFound: () => void }, _done: unknown) => { reply.callNotFound() }
   app.get('/hooked', { config: { ajax: true }, preHandler: lookUp }, async () => 'never')
   app.get('/hooked-schema', { config: { ajax: true }, preHandler: lookUp, schema: { response: { 200: { type: 'string' } } } }, async () => 'never')
-  for (const url of ['/hooked', '/hooked-schema']) {
-    const res = await app.inject(url)
-    t.equal(res.statusCode, 404, url)
-    t.equal(res.headers['content-type'], JSON_TYPE, url)
-    t.equal(res.body, '{"status":"error","error":"Not found"}', url)
-  }
+  await expectAnswer(t, app, '/hooked', { status: 404, body: '{"status":"error","error":"Not found"}' })
+  await expectAnswer(t, app, '/hooked-schema', { status: 404, body: '{"status":"error","error":"Not found"}' })
 })
 
 t.test('a Buffer as the data of a JsonResponse is final bytes too', async (t) => {
@@ -432,26 +428,11 @@ t.test('a response schema per content type writes the answer the reply is typed 
   app.get('/any', { schema, config: { ajax: true } }, async () => [data, 201])
   app.get('/unnamed', { schema, config: { ajax: true } }, async () => [data, 202])
 
-  const json = await app.inject('/json')
-  t.equal(json.statusCode, 200)
-  t.equal(json.headers['content-type'], JSON_TYPE)
-  t.equal(json.body, '{"name":"ada"}')
-
-  const hal = await app.inject('/hal')
-  t.equal(hal.statusCode, 200)
-  t.equal(hal.headers['content-type'], 'Application/HAL+JSON; charset=utf-8')
-  t.equal(hal.body, '{"count":3}')
-
-  const any = await app.inject('/any')
-  t.equal(any.statusCode, 201)
-  t.equal(any.headers['content-type'], JSON_TYPE)
-  t.equal(any.body, '{"count":3}')
-
+  await expectAnswer(t, app, '/json', { status: 200, body: '{"name":"ada"}' })
+  await expectAnswer(t, app, '/hal', { status: 200, type: 'Application/HAL+JSON; charset=utf-8', body: '{"count":3}' })
+  await expectAnswer(t, app, '/any', { status: 201, body: '{"count":3}' })
   // No schema for the type it answers: written whole, as Fastify's JSON.stringify fallback does.
-  const unnamed = await app.inject('/unnamed')
-  t.equal(unnamed.statusCode, 202)
-  t.equal(unnamed.headers['content-type'], JSON_TYPE)
-  t.equal(unnamed.body, '{"name":"ada","count":3,"secret":"x"}')
+  await expectAnswer(t, app, '/unnamed', { status: 202, body: '{"name":"ada","count":3,"secret":"x"}' })
 })
 
 t.test('a response schema is picked for the status, then its class (2xx), then default', async (t) => {
@@ -462,17 +443,12 @@ t.test('a response schema is picked for the status, then its class (2xx), then d
   app.get('/:status', { schema, config: { ajax: true } }, async (request) => [data, Number((request.params as { status: string }).status)])
   app.get('/none', { schema: { response: { 201: only('exact') } }, config: { ajax: true } }, async () => data)
 
-  const bodies: Record<string, string> = { 201: '{"exact":"e"}', 202: '{"range":"r"}', 418: '{"fallback":"f"}', 503: '{"fallback":"f"}' }
-  for (const [status, body] of Object.entries(bodies)) {
-    const res = await app.inject(`/${status}`)
-    t.equal(res.statusCode, Number(status), status)
-    t.equal(res.headers['content-type'], JSON_TYPE, status)
-    t.equal(res.body, body, status)
-  }
+  await expectAnswer(t, app, '/201', { status: 201, body: '{"exact":"e"}' })
+  await expectAnswer(t, app, '/202', { status: 202, body: '{"range":"r"}' })
+  await expectAnswer(t, app, '/418', { status: 418, body: '{"fallback":"f"}' })
+  await expectAnswer(t, app, '/503', { status: 503, body: '{"fallback":"f"}' })
   // A status the schema does not cover is written by the plugin's writer (Dates as ISO 8601).
-  const none = await app.inject('/none')
-  t.equal(none.statusCode, 200)
-  t.equal(none.body, '{"exact":"e","range":"r","fallback":"f","when":"2020-01-02T00:00:00.000Z"}')
+  await expectAnswer(t, app, '/none', { status: 200, body: '{"exact":"e","range":"r","fallback":"f","when":"2020-01-02T00:00:00.000Z"}' })
 })
 
 t.test('on a route with a response schema, tuples and JsonResponse sent with reply.send() are read too', async (t) => {
@@ -485,16 +461,8 @@ t.test('on a route with a response schema, tuples and JsonResponse sent with rep
     reply.send(new JsonResponse({ id: 6, extra: 'dropped' }, { status: 201 }))
   })
 
-  const tuple = await app.inject('/tuple')
-  t.equal(tuple.statusCode, 201)
-  t.equal(tuple.headers.location, '/items/5')
-  t.equal(tuple.headers['content-type'], JSON_TYPE)
-  t.equal(tuple.body, '{"id":5}')
-
-  const sent = await app.inject('/json-response')
-  t.equal(sent.statusCode, 201)
-  t.equal(sent.headers['content-type'], JSON_TYPE)
-  t.equal(sent.body, '{"id":6}')
+  await expectAnswer(t, app, '/tuple', { status: 201, headers: { location: '/items/5' }, body: '{"id":5}' })
+  await expectAnswer(t, app, '/json-response', { status: 201, body: '{"id":6}' })
 })
 
 t.test('an app-wide setReplySerializer keeps serving non-ajax routes; ajax routes keep the plugin\'s writer', async (t) => {
@@ -505,17 +473,7 @@ t.test('an app-wide setReplySerializer keeps serving non-ajax routes; ajax route
   app.get('/ajax', { config: { ajax: true } }, async () => ({ id: 2, at: new Date(Date.UTC(2021, 1, 3)) }))
   app.get('/ajax-schema', { schema, config: { ajax: true } }, async () => ({ id: 3, extra: 'dropped' }))
 
-  const plain = await app.inject('/plain')
-  t.equal(plain.statusCode, 200)
-  t.equal(plain.body, 'custom:{"id":1}')
-
-  const ajax = await app.inject('/ajax')
-  t.equal(ajax.statusCode, 200)
-  t.equal(ajax.headers['content-type'], JSON_TYPE)
-  t.equal(ajax.body, '{"id":2,"at":"2021-02-03T00:00:00.000Z"}')
-
-  const withSchema = await app.inject('/ajax-schema')
-  t.equal(withSchema.statusCode, 200)
-  t.equal(withSchema.headers['content-type'], JSON_TYPE)
-  t.equal(withSchema.body, '{"id":3}')
+  await expectAnswer(t, app, '/plain', { status: 200, body: 'custom:{"id":1}' })
+  await expectAnswer(t, app, '/ajax', { status: 200, body: '{"id":2,"at":"2021-02-03T00:00:00.000Z"}' })
+  await expectAnswer(t, app, '/ajax-schema', { status: 200, body: '{"id":3}' })
 })
