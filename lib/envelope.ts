@@ -37,49 +37,22 @@ export interface EnvelopeOptions {
   stringify: (value: unknown) => string
 }
 
-const kFinalBody = Symbol('fastify-ajaxutils.finalBody')
-
-interface MarkedReply {
-  [kFinalBody]?: string
-}
-
 /**
- * Records that `body` is the finished answer of `reply`, so that the route's onSend hook sends it
- * as it is. Text is what Node writes cheapest (one chunk with the head), so final bodies stay text
- * and the reply remembers which text is final.
- */
-export function markFinal (reply: FastifyReply, body: string): string {
-  (reply as MarkedReply)[kFinalBody] = body
-  return body
-}
-
-/**
- * Whether `payload` is the body marked final on `reply`. A check consumes the mark, so that
- * anything sent after it (an error in a later hook) is checked afresh.
- */
-export function takeFinal (reply: FastifyReply, payload: string): boolean {
-  const marks = reply as MarkedReply
-  const marked = marks[kFinalBody]
-  if (marked === undefined) return false
-  marks[kFinalBody] = undefined
-  return marked === payload
-}
-
-/**
- * A finished error answer: the envelope as text marked final, or problem details as a Buffer
- * (Fastify would add a charset to text of a JSON type; RFC 9457's type has none).
- */
-export type FinalBody = string | Buffer
-
-/**
- * Writes error answers: sets status and headers on the reply and returns the final body.
- * Bodies of the fixed errors (401, 403, 404, 405, 500 and every reason-phrase answer) are built once.
+ * Writes error answers: sets status and headers on the reply and returns the body as a Buffer,
+ * which marks it as final bytes: the app's onSend hooks that rewrite text pass it by, and the
+ * route's onSend hook sends it as it is. Bodies of the fixed errors (401, 403, 404, 405, 500 and
+ * every reason-phrase answer) are built once, as Buffers and as text.
  */
 export interface EnvelopeWriter {
   /** An error whose message is text. */
-  text (request: FastifyRequest, reply: FastifyReply, status: number, message: string, extras?: ErrorExtras): FinalBody
+  text (request: FastifyRequest, reply: FastifyReply, status: number, message: string, extras?: ErrorExtras): Buffer
   /** An error whose value is already written as JSON text (what `reply.code(400).send(x)` gave). */
-  json (request: FastifyRequest, reply: FastifyReply, status: number, errorJson: string): FinalBody
+  json (request: FastifyRequest, reply: FastifyReply, status: number, errorJson: string): Buffer
+  /**
+   * The text of a fixed body, for the last hook before Node writes it: Node writes a text body
+   * with the head in one chunk, a Buffer in a second one. Anything else: undefined.
+   */
+  textOf (body: unknown): string | undefined
   /** Adds plugin option `wwwAuthenticate`'s header, when it is set, to a 401 sent some other way. */
   challenge (reply: FastifyReply): void
 }
@@ -98,7 +71,8 @@ function detailOf (errorJson: string): string | undefined {
 
 export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter {
   const { requestId, wwwAuthenticate, stringify } = options
-  const fixedBodies = new Map<number, string>()
+  const fixedBodies = new Map<number, Buffer>()
+  const fixedTexts = new Map<unknown, string>()
 
   function prepare (request: FastifyRequest, reply: FastifyReply, status: number): boolean {
     reply.code(status)
@@ -116,8 +90,8 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
     return text + '}'
   }
 
-  function envelope (request: FastifyRequest, errorJson: string, extras: ErrorExtras | undefined): string {
-    return '{"status":"error","error":' + errorJson + tail(request, extras)
+  function envelope (request: FastifyRequest, errorJson: string, extras: ErrorExtras | undefined): Buffer {
+    return Buffer.from('{"status":"error","error":' + errorJson + tail(request, extras))
   }
 
   function problem (request: FastifyRequest, status: number, errorJson: string, extras: ErrorExtras | undefined): Buffer {
@@ -136,11 +110,13 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
     return Buffer.from(text.slice(0, -1) + error + tail(request, extras))
   }
 
-  function fixedBody (status: number, message: string): string {
+  function fixedBody (status: number, message: string): Buffer {
     let body = fixedBodies.get(status)
     if (body === undefined) {
-      body = '{"status":"error","error":' + JSON.stringify(message) + '}'
+      const text = '{"status":"error","error":' + JSON.stringify(message) + '}'
+      body = Buffer.from(text)
       fixedBodies.set(status, body)
+      fixedTexts.set(body, text)
     }
     return body
   }
@@ -151,12 +127,15 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
     text (request, reply, status, message, extras) {
       const asProblem = prepare(request, reply, status)
       if (asProblem) return problem(request, status, JSON.stringify(message), extras)
-      if (!requestId && extras === undefined && message === defaultMessage(status)) return markFinal(reply, fixedBody(status, message))
-      return markFinal(reply, envelope(request, JSON.stringify(message), extras))
+      if (!requestId && extras === undefined && message === defaultMessage(status)) return fixedBody(status, message)
+      return envelope(request, JSON.stringify(message), extras)
     },
     json (request, reply, status, errorJson) {
       const asProblem = prepare(request, reply, status)
-      return asProblem ? problem(request, status, errorJson, undefined) : markFinal(reply, envelope(request, errorJson, undefined))
+      return asProblem ? problem(request, status, errorJson, undefined) : envelope(request, errorJson, undefined)
+    },
+    textOf (body) {
+      return fixedTexts.get(body)
     },
     challenge (reply) {
       if (wwwAuthenticate !== undefined) reply.header('www-authenticate', wwwAuthenticate)

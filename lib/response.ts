@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { defaultMessage, JSON_TYPE, markFinal, takeFinal, type EnvelopeWriter, type FinalBody } from './envelope'
+import { defaultMessage, JSON_TYPE, type EnvelopeWriter } from './envelope'
 import { FST_AJAX_INFORMATIONAL } from './errors'
 import { checkHeaders, isStatusTuple, JsonResponse, type AjaxHeaders } from './http'
 import type { Stringify } from './json'
@@ -63,9 +63,13 @@ export function plainWriter (stringify: Stringify): DataWriter {
   return (data) => stringify(data)
 }
 
-/** Fastify's key for the media type of the reply's content type: no parameters, lower case. */
+/**
+ * Fastify's key for the media type of the reply's content type: no parameters, lower case. Data
+ * sent without one is about to be typed JSON.
+ */
 function mediaTypeOf (reply: FastifyReply): string {
-  return String(reply.getHeader('content-type')).split(';', 1)[0].trim().toLowerCase()
+  const type = reply.getHeader('content-type')
+  return type === undefined ? 'application/json' : String(type).split(';', 1)[0].trim().toLowerCase()
 }
 
 /**
@@ -92,7 +96,7 @@ export function schemaWriter (stringify: Stringify): DataWriter {
  * Fastify would write it (a response schema for n strips what it does not name); a
  * `JsonResponse`'s data is the error as given, and one without data gets the reason.
  */
-function errorEnvelope (payload: unknown, data: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools, write: DataWriter): FinalBody {
+function errorEnvelope (payload: unknown, data: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools, write: DataWriter): Buffer {
   const status = reply.statusCode
   const errorJson = payload instanceof JsonResponse ? tools.stringify(data === undefined ? defaultMessage(status) : data) : write(data, reply)
   return tools.writer.json(request, reply, status, errorJson)
@@ -112,14 +116,14 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
     // The seed's `return data, 418` answers data as is, even for an error status: not wrapped.
     if (isTuple(payload)) {
       reply.header('content-type', JSON_TYPE)
-      return markFinal(reply, write(data, reply))
+      return Buffer.from(write(data, reply))
     }
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the
     // route; an ajax route answers the seed's 404 instead.
     if (status === 404 && request.is404) return tools.writer.text(request, reply, 404, defaultMessage(404))
     return errorEnvelope(payload, data, request, reply, tools, write)
   }
-  // A JsonResponse's Buffer is final bytes (Fastify sends what a serializer gives as it is).
+  // A Buffer as data is final bytes (Fastify sends what a serializer gives as it is).
   if (Buffer.isBuffer(data)) return data
   // A JSON type the handler chose (application/hal+json) stays; anything else becomes JSON's.
   if (!isJsonType(reply.getHeader('content-type'))) reply.header('content-type', JSON_TYPE)
@@ -140,22 +144,20 @@ export function wrapHandler (handler: Handler, write: DataWriter, tools: Respons
 
 /**
  * The last onSend hook of an ajax route: every answer leaves as JSON, every error status as the
- * envelope, and no redirect leaves at all. Bodies marked final (the plugin's own answers), Buffers
- * and streams pass untouched.
+ * envelope, and no redirect leaves at all. Buffers and streams are final bytes and pass untouched;
+ * the plugin's fixed envelopes leave as their text, which Node writes cheaper.
  */
 export function createOnSend (tools: ResponseTools) {
   const { writer } = tools
+  const final = (body: Buffer): string | Buffer => writer.textOf(body) ?? body
   return function ajaxOnSend (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone): void {
     const status = reply.statusCode
     // Every 401 carries the challenge, tuples and a strategy's own answers included.
     if (status === 401) writer.challenge(reply)
     const isText = typeof payload === 'string'
-    if (isText && takeFinal(reply, payload)) {
-      done(null)
-      return
-    }
     if (!isText && payload !== undefined && payload !== null) {
-      done(null)
+      // Undefined for anything but a fixed envelope: the payload stays as it is.
+      done(null, writer.textOf(payload))
       return
     }
     if (status < 300) {
@@ -167,13 +169,13 @@ export function createOnSend (tools: ResponseTools) {
     const redirect = reply.hasHeader('location')
     if (redirect) reply.removeHeader('location')
     if (status < 400) {
-      done(null, redirect ? writer.text(request, reply, 401, 'Unauthorized') : undefined)
+      done(null, redirect ? final(writer.text(request, reply, 401, 'Unauthorized')) : undefined)
       return
     }
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the
     // route; an ajax route answers the seed's 404 instead.
     if (!isText || (status === 404 && request.is404)) {
-      done(null, writer.text(request, reply, status, defaultMessage(status)))
+      done(null, final(writer.text(request, reply, status, defaultMessage(status))))
       return
     }
     // A JSON type means the text is JSON already (a schema wrote it, or the handler typed it).

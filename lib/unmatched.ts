@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type FindMyWay from 'find-my-way'
+import type { EnvelopeWriter } from './envelope'
 import type { Check } from './guard'
 import { allowHeader } from './methods'
 import { addUnmatchedCheck, copiesNotFoundContexts, notFoundContexts } from './not-found-contexts'
@@ -12,6 +13,14 @@ function pathOf (url: string): string {
 
 function underPrefix (path: string, prefix: string): boolean {
   return prefix === '' || path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* / */)
+}
+
+/**
+ * Sends an envelope from a not-found context, where no ajax route's onSend hook runs: a fixed one
+ * as its text, which Node writes with the head in one chunk.
+ */
+function sendFinal (reply: FastifyReply, writer: EnvelopeWriter, body: Buffer): void {
+  reply.send(writer.textOf(body) ?? body)
 }
 
 const MEMORY_SIZE = 1000
@@ -61,7 +70,7 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
 
   function answerMethod (request: FastifyRequest, reply: FastifyReply, route: IndexedRoute, path: string): void {
     reply.header('allow', allowAt(path))
-    reply.send(route.writer.text(request, reply, 405, 'Method not allowed'))
+    sendFinal(reply, route.writer, route.writer.text(request, reply, 405, 'Method not allowed'))
   }
 
   // After a login check passed: what the request was refused for is looked up again.
@@ -80,7 +89,7 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
     }
     const scope = state.prefixes.find((entry) => underPrefix(state.caseSensitive ? path : path.toLowerCase(), entry.prefix))
     if (scope !== undefined) {
-      reply.send(scope.writer.text(request, reply, 404, 'Not found'))
+      sendFinal(reply, scope.writer, scope.writer.text(request, reply, 404, 'Not found'))
       return
     }
     done()

@@ -3,7 +3,7 @@
 import sensible from '@fastify/sensible'
 import t from 'tap'
 import ajaxutils from '../index'
-import { buildApp, JSON_TYPE, logCapture } from './helpers'
+import { buildApp, expectAnswer, JSON_TYPE, logCapture } from './helpers'
 
 const { JsonResponse } = ajaxutils
 const INTERNAL = { status: 'error', error: 'Internal Server Error' }
@@ -74,6 +74,16 @@ t.test('on a route with a response schema, a [data, 4xx] tuple is written with t
   const sent = await app.inject('/sent')
   t.equal(sent.statusCode, 422)
   t.same(sent.json(), { status: 'error', error: { msg: 'wrapped' } })
+})
+
+t.test('a response schema given per content type strips what reply.code(4xx).send() puts inside the envelope', async (t) => {
+  const app = await buildApp(t)
+  const message = { type: 'object', properties: { msg: { type: 'string' } } }
+  const schema = { response: { 400: { content: { 'application/json': { schema: message } } }, default: { content: { 'application/json': { schema: message } } } } }
+  app.get('/bad', { schema, config: { ajax: true } }, async (_request, reply) => reply.code(400).send({ msg: 'm', secret: 's' }))
+  app.get('/conflict', { schema, config: { ajax: true } }, async (_request, reply) => reply.code(409).send({ msg: 'c', secret: 's' }))
+  await expectAnswer(t, app, '/bad', { status: 400, body: '{"status":"error","error":{"msg":"m"}}' })
+  await expectAnswer(t, app, '/conflict', { status: 409, body: '{"status":"error","error":{"msg":"c"}}' })
 })
 
 t.test('an error whose message is only its reason phrase answers the seed\'s words', async (t) => {

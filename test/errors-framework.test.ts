@@ -3,7 +3,7 @@ import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'
-import { bareAnswer, buildApp, fastifyAtLeast, JSON_TYPE } from './helpers'
+import { bareAnswer, buildApp, expectAnswer, fastifyAtLeast, JSON_TYPE } from './helpers'
 
 // SPEC §5: errors from hooks, from Fastify's body parser and validator, from response schemas, from
 // the app's own error handler and from well-known plugins all leave an ajax route as the envelope.
@@ -80,6 +80,26 @@ t.test('an app onSend hook that fails once gets the 500 envelope on the second p
   t.equal(res.statusCode, 500)
   t.equal(res.headers['content-type'], JSON_TYPE)
   t.same(res.json(), { status: 'error', error: 'Internal Server Error' })
+})
+
+t.test('an app onSend hook that rewrites JSON text leaves the plugin\'s error answers whole', async (t) => {
+  const app = await buildApp(t)
+  // A common guard against JSON hijacking: a prefix on every JSON text body.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type')
+    return typeof payload === 'string' && typeof type === 'string' && type.includes('json') ? ")]}',\n" + payload : payload
+  })
+  app.get('/ok', { config: { ajax: true } }, async () => ({ ok: true }))
+  app.get('/private', { config: { ajax: { loginRequired: true } } }, async () => ({ ok: true }))
+  app.get('/missing', { config: { ajax: true } }, async () => { throw new ajaxutils.Http404() })
+  app.get('/message', { config: { ajax: true } }, async () => { throw Object.assign(new Error('Bad kind'), { statusCode: 400 }) })
+  app.get('/teapot', { config: { ajax: true } }, async () => [{ a: 1 }, 418])
+
+  await expectAnswer(t, app, '/ok', { status: 200, body: ")]}',\n{\"ok\":true}" })
+  await expectAnswer(t, app, '/private', { status: 401, body: '{"status":"error","error":"Unauthorized"}' })
+  await expectAnswer(t, app, '/missing', { status: 404, body: '{"status":"error","error":"Not found"}' })
+  await expectAnswer(t, app, '/message', { status: 400, body: '{"status":"error","error":"Bad kind"}' })
+  await expectAnswer(t, app, '/teapot', { status: 418, body: '{"a":1}' })
 })
 
 t.test('schema validation failure gets 400 with Fastify message and the validation errors as details', async (t) => {
