@@ -18,6 +18,7 @@ const ROOT = join(__dirname, '..')
 const PROFILES = {
   full: {
     rounds: 45,
+    replicas: 3,
     duration: 0.15,
     warmup: 0.5,
     connections: 10,
@@ -27,6 +28,7 @@ const PROFILES = {
   },
   quick: {
     rounds: 8,
+    replicas: 1,
     duration: 0.06,
     warmup: 0.15,
     connections: 10,
@@ -120,11 +122,11 @@ async function main () {
   const machine = describeMachine()
   const context = { settings, machine, command: commandLine() }
   const pairs = measurementPairs()
-  const servers = await startServers([...new Set(pairs.map((pair) => pair.server))])
-  log(`${servers.size} servers up; checking one answer per scenario and candidate`)
+  const servers = await startServers([...new Set(pairs.map((pair) => pair.server))], settings.replicas)
+  log(`${servers.size} servers up, ${settings.replicas} process(es) each; checking one answer per scenario and candidate`)
   await verifyAnswers(pairs, servers)
   const results = await measureRounds(pairs, servers, settings)
-  await Promise.all([...servers.values()].map((server) => server.close()))
+  await Promise.all([...servers.values()].flat().map((server) => server.close()))
 
   context.scenarios = summarize(results)
   context.noise = noiseFloor(context.scenarios, settings.noiseLimit)

@@ -25,21 +25,28 @@ function measurementPairs () {
   })))
 }
 
-/** Starts every candidate server; a server that does not come up fails the whole bench. */
-async function startServers (names) {
-  const servers = new Map(names.map((name) => [name, new ServerProcess(name, SERVERS[name])]))
-  const started = await Promise.allSettled([...servers.values()].map((server) => server.start()))
+/**
+ * Starts every candidate server, each in `replicas` processes: one process can run a few percent
+ * faster or slower than its twin for the whole run (where the JIT and the OS placed it), so each
+ * round measures the next replica and the medians mix them. A server that does not come up fails
+ * the whole bench.
+ */
+async function startServers (names, replicas) {
+  const servers = new Map(names.map((name) => [name, Array.from({ length: replicas }, () => new ServerProcess(name, SERVERS[name]))]))
+  const started = await Promise.allSettled([...servers.values()].flat().map((server) => server.start()))
   const failures = started.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason.message)
   if (failures.length > 0) throw new BenchFailed(`a server failed to start:\n  ${failures.join('\n  ')}`)
   return servers
 }
 
-/** One request per scenario and candidate, checked before anything is measured. */
+/** One request per scenario, candidate and replica, checked before anything is measured. */
 async function verifyAnswers (pairs, servers) {
   const problems = []
   for (const { scenario, candidate, server } of pairs) {
-    const found = await verifyAnswer(servers.get(server).port, scenario.request, expectationOf(scenario, candidate))
-    for (const problem of found) problems.push(`${scenario.id} / ${candidate}: ${problem}`)
+    for (const replica of servers.get(server)) {
+      const found = await verifyAnswer(replica.port, scenario.request, expectationOf(scenario, candidate))
+      for (const problem of found) problems.push(`${scenario.id} / ${candidate}: ${problem}`)
+    }
   }
   if (problems.length > 0) throw new BenchFailed(`wrong answers, nothing was measured:\n  ${problems.join('\n  ')}`)
 }
@@ -53,8 +60,8 @@ function checkLoad (what, load, expectedStatuses) {
   }
 }
 
-async function measurePair (pair, servers, settings, duration) {
-  const server = servers.get(pair.server)
+async function measurePair (pair, servers, settings, duration, replica) {
+  const server = servers.get(pair.server)[replica]
   await server.startMeasuring()
   const load = await runLoad({ port: server.port, requests: [loadRequest(pair.scenario)], duration, connections: settings.connections })
   const cpuMicros = await server.stopMeasuring()
@@ -68,14 +75,17 @@ function rotate (list, by) {
 }
 
 /**
- * A warm-up pass over every pair, then `rounds` rounds. In each round every scenario loads its
- * candidates one after another, starting one candidate later than in the round before, so that
- * no candidate always runs first or right after the same neighbour.
+ * A warm-up pass over every pair and replica, then `rounds` rounds. In each round every scenario
+ * loads its candidates one after another, starting one candidate later than in the round before,
+ * so that no candidate always runs first or right after the same neighbour; all of a round's
+ * candidates run on the round's replica.
  * Returns results[scenarioId][candidate] = one record per round.
  */
 async function measureRounds (pairs, servers, settings) {
   log(`warm-up: ${pairs.length} scenario/candidate pairs, ${settings.warmup} s each`)
-  for (const pair of pairs) await measurePair(pair, servers, settings, settings.warmup)
+  for (const pair of pairs) {
+    for (let replica = 0; replica < settings.replicas; replica++) await measurePair(pair, servers, settings, settings.warmup, replica)
+  }
 
   const results = {}
   for (const scenario of SCENARIOS) results[scenario.id] = Object.fromEntries(scenario.candidates.map((candidate) => [candidate, []]))
@@ -84,7 +94,7 @@ async function measureRounds (pairs, servers, settings) {
     for (const scenario of SCENARIOS) {
       for (const candidate of rotate(scenario.candidates, round)) {
         const pair = { scenario, candidate, server: serverOf(scenario, candidate) }
-        results[scenario.id][candidate].push(await measurePair(pair, servers, settings, settings.duration))
+        results[scenario.id][candidate].push(await measurePair(pair, servers, settings, settings.duration, round % settings.replicas))
       }
     }
     log(`round ${round + 1}/${settings.rounds} done in ${((Date.now() - started) / 1000).toFixed(0)} s`)

@@ -38,7 +38,8 @@ function header (context) {
       `autocannon ${machine.versions.autocannon}. Load average ${machine.loadBefore} before, ${machine.loadAfter} after.`,
     '',
     `Load: autocannon in the bench process, ${settings.connections} keep-alive connections, no pipelining; ` +
-      `every server in its own process on 127.0.0.1; a ${settings.warmup} s warm-up per server and scenario, ` +
+      `every server in ${settings.replicas === 1 ? 'its own process' : `${settings.replicas} processes of its own, each round measuring the next one (one process can run a few percent off its twin for a whole run)`} on 127.0.0.1; ` +
+      `a ${settings.warmup} s warm-up per server process and scenario, ` +
       `then ${settings.rounds} rounds of ${settings.duration} s per candidate and scenario, candidates rotated ` +
       'each round; medians over rounds, ratios paired by round. The load generator and the servers share ' +
       'the machine\'s cores (no pinning is possible here), so req/s is partly bounded by autocannon ' +
