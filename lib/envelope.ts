@@ -49,10 +49,10 @@ export interface EnvelopeWriter {
   /** An error whose value is already written as JSON text (what `reply.code(400).send(x)` gave). */
   json (request: FastifyRequest, reply: FastifyReply, status: number, errorJson: string): Buffer
   /**
-   * The text of a fixed body, for the last hook before Node writes it: Node writes a text body
-   * with the head in one chunk, a Buffer in a second one. Anything else: undefined.
+   * What to hand Node for a final body, in the last hook before it writes: a fixed envelope's text
+   * (Node writes text with the head in one chunk, a Buffer in a second one), anything else as it is.
    */
-  textOf (body: unknown): string | undefined
+  sendable<T> (body: T): T | string
   /** Adds plugin option `wwwAuthenticate`'s header, when it is set, to a 401 sent some other way. */
   challenge (reply: FastifyReply): void
 }
@@ -134,8 +134,8 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
       const asProblem = prepare(request, reply, status)
       return asProblem ? problem(request, status, errorJson, undefined) : envelope(request, errorJson, undefined)
     },
-    textOf (body) {
-      return fixedTexts.get(body)
+    sendable (body) {
+      return fixedTexts.get(body) ?? body
     },
     challenge (reply) {
       if (wwwAuthenticate !== undefined) reply.header('www-authenticate', wwwAuthenticate)

@@ -149,15 +149,13 @@ export function wrapHandler (handler: Handler, write: DataWriter, tools: Respons
  */
 export function createOnSend (tools: ResponseTools) {
   const { writer } = tools
-  const final = (body: Buffer): string | Buffer => writer.textOf(body) ?? body
   return function ajaxOnSend (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone): void {
     const status = reply.statusCode
     // Every 401 carries the challenge, tuples and a strategy's own answers included.
     if (status === 401) writer.challenge(reply)
     const isText = typeof payload === 'string'
     if (!isText && payload !== undefined && payload !== null) {
-      // Undefined for anything but a fixed envelope: the payload stays as it is.
-      done(null, writer.textOf(payload))
+      done(null, writer.sendable(payload))
       return
     }
     if (status < 300) {
@@ -169,13 +167,13 @@ export function createOnSend (tools: ResponseTools) {
     const redirect = reply.hasHeader('location')
     if (redirect) reply.removeHeader('location')
     if (status < 400) {
-      done(null, redirect ? final(writer.text(request, reply, 401, 'Unauthorized')) : undefined)
+      done(null, redirect ? writer.sendable(writer.text(request, reply, 401, 'Unauthorized')) : undefined)
       return
     }
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the
     // route; an ajax route answers the seed's 404 instead.
     if (!isText || (status === 404 && request.is404)) {
-      done(null, final(writer.text(request, reply, status, defaultMessage(status))))
+      done(null, writer.sendable(writer.text(request, reply, status, defaultMessage(status))))
       return
     }
     // A JSON type means the text is JSON already (a schema wrote it, or the handler typed it).

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type FindMyWay from 'find-my-way'
-import type { EnvelopeWriter } from './envelope'
 import type { Check } from './guard'
 import { allowHeader } from './methods'
 import { addUnmatchedCheck, copiesNotFoundContexts, notFoundContexts } from './not-found-contexts'
@@ -13,14 +12,6 @@ function pathOf (url: string): string {
 
 function underPrefix (path: string, prefix: string): boolean {
   return prefix === '' || path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* / */)
-}
-
-/**
- * Sends an envelope from a not-found context, where no ajax route's onSend hook runs: a fixed one
- * as its text, which Node writes with the head in one chunk.
- */
-function sendFinal (reply: FastifyReply, writer: EnvelopeWriter, body: Buffer): void {
-  reply.send(writer.textOf(body) ?? body)
 }
 
 const MEMORY_SIZE = 1000
@@ -70,7 +61,8 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
 
   function answerMethod (request: FastifyRequest, reply: FastifyReply, route: IndexedRoute, path: string): void {
     reply.header('allow', allowAt(path))
-    sendFinal(reply, route.writer, route.writer.text(request, reply, 405, 'Method not allowed'))
+    // A not-found context runs no ajax route's onSend hook: the body leaves as sent here.
+    reply.send(route.writer.sendable(route.writer.text(request, reply, 405, 'Method not allowed')))
   }
 
   // After a login check passed: what the request was refused for is looked up again.
@@ -89,7 +81,7 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
     }
     const scope = state.prefixes.find((entry) => underPrefix(state.caseSensitive ? path : path.toLowerCase(), entry.prefix))
     if (scope !== undefined) {
-      sendFinal(reply, scope.writer, scope.writer.text(request, reply, 404, 'Not found'))
+      reply.send(scope.writer.sendable(scope.writer.text(request, reply, 404, 'Not found')))
       return
     }
     done()
