@@ -73,11 +73,15 @@ export class Http404 extends Error {
   }
 }
 
+/** A handler's `[data, status]` or `[data, status, headers]` answer. */
+export type StatusTuple = [unknown, number, AjaxHeaders?]
+
 /**
  * `[data, status]` or `[data, status, headers]`: 2 or 3 items, an integer status from 100 to 599,
- * and headers as a plain object. Any other array is data.
+ * and headers as a plain object. Any other value, arrays included, is data.
  */
-export function isStatusTuple (value: readonly unknown[]): value is [unknown, number, AjaxHeaders?] {
+export function isStatusTuple (value: unknown): value is StatusTuple {
+  if (!Array.isArray(value)) return false
   const length = value.length
   if ((length !== 2 && length !== 3) || !isStatus(value[1])) return false
   return length === 2 || isPlainObject(value[2])

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { defaultMessage, JSON_TYPE, type EnvelopeWriter } from './envelope'
 import { FST_AJAX_INFORMATIONAL } from './errors'
-import { checkHeaders, isStatusTuple, JsonResponse, type AjaxHeaders } from './http'
+import { checkHeaders, isStatusTuple, JsonResponse, type AjaxHeaders, type StatusTuple } from './http'
 import type { Stringify } from './json'
 
 type Handler = (this: unknown, request: FastifyRequest, reply: FastifyReply) => unknown
@@ -28,15 +28,9 @@ function applyStatus (reply: FastifyReply, status: number | undefined, headers: 
 }
 
 /** A tuple's headers come unchecked, unlike a JsonResponse's: check them before any is set. */
-function applyTuple (reply: FastifyReply, [, status, headers]: [unknown, number, AjaxHeaders?]): void {
+function applyTuple (reply: FastifyReply, [, status, headers]: StatusTuple): void {
   if (headers !== undefined) checkHeaders(headers)
   applyStatus(reply, status, headers)
-}
-
-type StatusTuple = [unknown, number, AjaxHeaders?]
-
-function isTuple (value: unknown): value is StatusTuple {
-  return Array.isArray(value) && isStatusTuple(value)
 }
 
 /**
@@ -48,7 +42,7 @@ function unpack (value: unknown, reply: FastifyReply): unknown {
     applyStatus(reply, value.status, value.headers)
     return value.data
   }
-  if (isTuple(value)) {
+  if (isStatusTuple(value)) {
     applyTuple(reply, value)
     return value[0]
   }
@@ -114,7 +108,7 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
   const status = reply.statusCode
   if (status >= 400) {
     // The seed's `return data, 418` answers data as is, even for an error status: not wrapped.
-    if (isTuple(payload)) {
+    if (isStatusTuple(payload)) {
       reply.header('content-type', JSON_TYPE)
       return Buffer.from(write(data, reply))
     }
