@@ -32,10 +32,16 @@ function errorStatus (error: ErrorLike | null, reply: FastifyReply): number {
   return set === 401 || set === 403 ? set : 500
 }
 
-/** The error's message, unless it has none of its own: empty, or its status's bare reason phrase. */
-function ownMessage (error: ErrorLike | null, status: number): string | undefined {
+/** The error's message when it has one: a non-empty string. */
+function messageOf (error: ErrorLike | null): string | undefined {
   const message = error?.message
-  return typeof message === 'string' && message !== '' && message !== STATUS_CODES[status] ? message : undefined
+  return typeof message === 'string' && message !== '' ? message : undefined
+}
+
+/** The error's message, unless it has none of its own: none, or its status's bare reason phrase. */
+function ownMessage (error: ErrorLike | null, status: number): string | undefined {
+  const message = messageOf(error)
+  return message !== STATUS_CODES[status] ? message : undefined
 }
 
 /**
@@ -70,8 +76,7 @@ function copyHeaders (reply: FastifyReply, headers: Record<string, unknown>): vo
 
 function debugOf (error: ErrorLike | null, thrown: unknown): ErrorExtras['debug'] {
   const stack = typeof error?.stack === 'string' ? error.stack : undefined
-  const message = error?.message
-  return { message: typeof message === 'string' && message !== '' ? message : String(thrown), stack }
+  return { message: messageOf(error) ?? String(thrown), stack }
 }
 
 /**
