@@ -69,7 +69,6 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
   const onSend: Hook = createOnSend(tools)
   const writePlain = plainWriter(tools.stringify)
-  const writeWithSchema = schemaWriter(tools.stringify)
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
   let lastGet: { url: string, config: unknown } | null = null
 
@@ -103,7 +102,7 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
       guard: null,
       defaults
     }
-    route.handler = wrapHandler(route.handler, route.schema?.response !== undefined ? writeWithSchema : writePlain, tools)
+    route.handler = wrapHandler(route.handler, route.schema?.response !== undefined ? schemaWriter(tools.stringify) : writePlain, tools)
     route.errorHandler = route.errorHandler === undefined ? errorHandler : chainErrorHandlers(route.errorHandler, errorHandler)
     const sendHooks = hooksOf(route.onSend)
     // The twin's last onSend is Fastify's, which measures the body and drops it: ours must run first.

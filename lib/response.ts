@@ -66,16 +66,27 @@ function mediaTypeOf (reply: FastifyReply): string {
   return type === undefined ? 'application/json' : String(type).split(';', 1)[0].trim().toLowerCase()
 }
 
+/** The entry of a response schema Fastify picks for a status: the status, its class, or default. */
+function schemaEntry (reply: FastifyReply, status: number): unknown {
+  return reply.getSerializationFunction(String(status)) ??
+    reply.getSerializationFunction(`${String(status)[0]}xx`) ?? reply.getSerializationFunction('default') ?? null
+}
+
 /**
- * For a route with a response schema: its compiled serializer for the reply's status, picked as
+ * For one route with a response schema: its compiled serializer for the reply's status, picked as
  * Fastify picks it (the status, else `4xx`-style, else `default`, then the content type), and the
- * plugin's writer where the schema has none for that answer.
+ * plugin's writer where the schema has none for that answer. A route's serializers are fixed once
+ * the app is ready, so each status is looked up once.
  */
 export function schemaWriter (stringify: Stringify): DataWriter {
+  const entries = new Map<number, unknown>()
   return function writeWithSchema (data, reply) {
     const status = reply.statusCode
-    let write: unknown = reply.getSerializationFunction(String(status)) ??
-      reply.getSerializationFunction(`${String(status)[0]}xx`) ?? reply.getSerializationFunction('default')
+    let write = entries.get(status)
+    if (write === undefined) {
+      write = schemaEntry(reply, status)
+      entries.set(status, write)
+    }
     if (typeof write === 'object' && write !== null) {
       // A schema per content type (`content: { 'application/json': { schema } }`).
       const byType = write as Record<string, unknown>
