@@ -300,14 +300,18 @@ t.test('a strategy that redirects without returning the reply never lets the han
   t.equal(handled(), 0, 'the redirect already answered: the handler must not run for an anonymous request')
 })
 
-t.test('with @fastify/session and an asynchronous store, a redirecting session strategy never lets the handler run', async (t) => {
-  // A store in the shape the @fastify/session README asks for, answering later as a networked store does.
+/** A store in the shape the @fastify/session README asks for, answering later as a networked store does. */
+function asyncSessionStore (): SessionStore {
   const saved = new Map<string, string>()
-  const store: SessionStore = {
+  return {
     set (id, session, callback) { setImmediate(() => { saved.set(id, JSON.stringify(session)); callback() }) },
     get (id, callback) { setImmediate(() => { const text = saved.get(id); callback(null, text === undefined ? null : JSON.parse(text)) }) },
     destroy (id, callback) { setImmediate(() => { saved.delete(id); callback() }) }
   }
+}
+
+t.test('with @fastify/session and an asynchronous store, a redirecting session strategy never lets the handler run', async (t) => {
+  const store = asyncSessionStore()
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(fastifyCookie)
@@ -356,12 +360,7 @@ for (const slow of [false, true]) {
 }
 
 t.test('@fastify/passport\'s authenticate(\'local\') as the strategy, with @fastify/session on an asynchronous store: 401 and the handler never runs', async (t) => {
-  const saved = new Map<string, string>()
-  const store: SessionStore = {
-    set (id, session, callback) { setImmediate(() => { saved.set(id, JSON.stringify(session)); callback() }) },
-    get (id, callback) { setImmediate(() => { const text = saved.get(id); callback(null, text === undefined ? null : JSON.parse(text)) }) },
-    destroy (id, callback) { setImmediate(() => { saved.delete(id); callback() }) }
-  }
+  const store = asyncSessionStore()
   const app = Fastify()
   t.teardown(() => app.close())
   const passport = new Authenticator()
