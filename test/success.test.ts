@@ -372,6 +372,26 @@ t.test('reply.callNotFound() in a hook of an ajax route, before its handler runs
   await expectAnswer(t, app, '/hooked-schema', { status: 404, body: '{"status":"error","error":"Not found"}' })
 })
 
+t.test('a hook that answers before the handler answers plain data; its error status still becomes the envelope', async (t) => {
+  const app = await buildApp(t)
+  app.get('/cached', {
+    config: { ajax: true },
+    preHandler: (_request, reply, done) => { reply.send([{ cached: true }, 201]) }
+  }, async () => 'never')
+  app.get('/limited', {
+    config: { ajax: true },
+    onRequest: (_request, reply, done) => { reply.code(429).header('retry-after', '60').send({ limit: 10 }) }
+  }, async () => 'never')
+  app.get('/after', {
+    config: { ajax: true },
+    preHandler: (_request, _reply, done) => { done() }
+  }, async () => [{ fresh: true }, 201])
+  // The plugin's serializer is set by the last preHandler hook: an earlier answer is Fastify's JSON.
+  await expectAnswer(t, app, '/cached', { status: 200, body: '[{"cached":true},201]' })
+  await expectAnswer(t, app, '/limited', { status: 429, headers: { 'retry-after': '60' }, body: '{"status":"error","error":{"limit":10}}' })
+  await expectAnswer(t, app, '/after', { status: 201, body: '{"fresh":true}' })
+})
+
 t.test('a Buffer as the data of a JsonResponse is final bytes too', async (t) => {
   const app = await buildApp(t)
   app.get('/bytes', { config: { ajax: true } }, async () => new JsonResponse(Buffer.from('{"raw":true}'), { headers: { 'content-type': 'application/json' } }))
