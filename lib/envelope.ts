@@ -78,7 +78,8 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
     reply.code(status)
     if (status === 401 && wwwAuthenticate !== undefined) reply.header('www-authenticate', wwwAuthenticate)
     const problem = wantsProblem(request)
-    reply.header('content-type', problem ? PROBLEM_TYPE : JSON_TYPE)
+    // reply.type() sets the header as named; reply.header() would lower-case the name on every call.
+    reply.type(problem ? PROBLEM_TYPE : JSON_TYPE)
     return problem
   }
 

@@ -119,7 +119,7 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
   if (status >= 400) {
     // The seed's `return data, 418` answers data as is, even for an error status: not wrapped.
     if (isStatusTuple(payload)) {
-      reply.header('content-type', JSON_TYPE)
+      reply.type(JSON_TYPE)
       return Buffer.from(write(data, reply))
     }
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the
@@ -130,7 +130,7 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
   // A Buffer as data is final bytes (Fastify sends what a serializer gives as it is).
   if (Buffer.isBuffer(data)) return data
   // A JSON type the handler chose (application/hal+json) stays; anything else becomes JSON's.
-  if (!isJsonType(reply.getHeader('content-type'))) reply.header('content-type', JSON_TYPE)
+  if (!isJsonType(reply.getHeader('content-type'))) reply.type(JSON_TYPE)
   return data === undefined ? 'null' : write(data, reply)
 }
 
@@ -194,17 +194,17 @@ function successBody (reply: FastifyReply, status: number, payload: string | und
   if (payload === undefined || payload === null) {
     // 204 and 1xx carry no body by definition; any other success answers JSON null.
     if (status === 204 || status < 200) return undefined
-    reply.header('content-type', JSON_TYPE)
+    reply.type(JSON_TYPE)
     return 'null'
   }
   const type = reply.getHeader('content-type')
   if (type === JSON_TYPE) return payload
   if (isJsonType(type)) {
     // Fastify adds the charset to JSON types it serializes itself; do the same for the plugin's.
-    if (!/charset/i.test(type as string)) reply.header('content-type', `${type as string}; charset=utf-8`)
+    if (!/charset/i.test(type as string)) reply.type(`${type as string}; charset=utf-8`)
     return payload
   }
   // A plain string the handler sent (Fastify typed it text/plain): the seed answers it as a JSON string.
-  reply.header('content-type', JSON_TYPE)
+  reply.type(JSON_TYPE)
   return JSON.stringify(payload)
 }
