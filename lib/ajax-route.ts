@@ -3,7 +3,7 @@ import { chainErrorHandlers, createErrorHandler } from './error-handler'
 import { createGuard, type LoginCheck } from './guard'
 import { routeMethods } from './methods'
 import type { AjaxutilsSettings } from './options'
-import { createOnSend, createPrepare, plainWriter, schemaWriter, type ResponseTools } from './response'
+import { createOnSend, createPrepare, schemaWriter, type ResponseTools } from './response'
 import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource, type AjaxRoute } from './route-config'
 import type { AjaxRouteOptions } from './types'
 import { indexAjaxRoute, type AppState } from './route-index'
@@ -67,7 +67,6 @@ export interface RouteInstaller {
 export function createOnRoute ({ settings, tools, login, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
   const onSend: Hook = createOnSend(tools)
-  const writePlain = plainWriter(tools.stringify)
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
   let lastGet: { url: string, config: unknown } | null = null
 
@@ -95,7 +94,7 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
 
     if (previous !== undefined) uninstall(route, previous)
     const installed: Installed = {
-      prepare: createPrepare(route.schema?.response !== undefined ? schemaWriter(tools.stringify) : writePlain, tools),
+      prepare: createPrepare(route.schema?.response !== undefined ? schemaWriter(tools.stringify) : tools.stringify, tools),
       errorHandler: route.errorHandler,
       onSend,
       guard: null,

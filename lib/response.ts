@@ -13,6 +13,7 @@ export interface ResponseTools {
 
 // Media types are case-insensitive: Application/HAL+JSON is a JSON type too.
 const NAMES_JSON = /json/i
+const NAMES_CHARSET = /charset/i
 
 function isJsonType (type: unknown): boolean {
   return type === JSON_TYPE || (typeof type === 'string' && NAMES_JSON.test(type))
@@ -48,13 +49,11 @@ function unpack (value: unknown, reply: FastifyReply): unknown {
   return value
 }
 
-/** Writes the data of an answer for the reply's status. */
+/**
+ * Writes the data of an answer for the reply's status: a route's schema writer, or for routes
+ * without a response schema the plugin's `stringify` itself.
+ */
 export type DataWriter = (data: unknown, reply: FastifyReply) => string
-
-/** The plugin's JSON writer, for routes without a response schema. */
-export function plainWriter (stringify: Stringify): DataWriter {
-  return (data) => stringify(data)
-}
 
 /**
  * Fastify's key for the media type of the reply's content type: no parameters, lower case. Data
@@ -201,7 +200,7 @@ function successBody (reply: FastifyReply, status: number, payload: string | und
   if (type === JSON_TYPE) return payload
   if (isJsonType(type)) {
     // Fastify adds the charset to JSON types it serializes itself; do the same for the plugin's.
-    if (!/charset/i.test(type as string)) reply.type(`${type as string}; charset=utf-8`)
+    if (!NAMES_CHARSET.test(type as string)) reply.type(`${type as string}; charset=utf-8`)
     return payload
   }
   // A plain string the handler sent (Fastify typed it text/plain): the seed answers it as a JSON string.
