@@ -53,6 +53,8 @@ export interface EnvelopeWriter {
    * (Node writes text with the head in one chunk, a Buffer in a second one), anything else as it is.
    */
   sendable<T> (body: T): T | string
+  /** `text()` for the last hook before Node writes: a fixed envelope comes as its text. */
+  finalText (request: FastifyRequest, reply: FastifyReply, status: number, message: string): Buffer | string
   /** Adds plugin option `wwwAuthenticate`'s header, when it is set, to a 401 sent some other way. */
   challenge (reply: FastifyReply): void
 }
@@ -124,19 +126,26 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
 
   for (const status of [401, 403, 404, 405, 500]) fixedBody(status, defaultMessage(status))
 
+  function text (request: FastifyRequest, reply: FastifyReply, status: number, message: string, extras?: ErrorExtras): Buffer {
+    const asProblem = prepare(request, reply, status)
+    if (asProblem) return problem(request, status, JSON.stringify(message), extras)
+    if (!requestId && extras === undefined && message === defaultMessage(status)) return fixedBody(status, message)
+    return envelope(request, JSON.stringify(message), extras)
+  }
+
+  function sendable<T> (body: T): T | string {
+    return fixedTexts.get(body) ?? body
+  }
+
   return {
-    text (request, reply, status, message, extras) {
-      const asProblem = prepare(request, reply, status)
-      if (asProblem) return problem(request, status, JSON.stringify(message), extras)
-      if (!requestId && extras === undefined && message === defaultMessage(status)) return fixedBody(status, message)
-      return envelope(request, JSON.stringify(message), extras)
-    },
+    text,
     json (request, reply, status, errorJson) {
       const asProblem = prepare(request, reply, status)
       return asProblem ? problem(request, status, errorJson, undefined) : envelope(request, errorJson, undefined)
     },
-    sendable (body) {
-      return fixedTexts.get(body) ?? body
+    sendable,
+    finalText (request, reply, status, message) {
+      return sendable(text(request, reply, status, message))
     },
     challenge (reply) {
       if (wwwAuthenticate !== undefined) reply.header('www-authenticate', wwwAuthenticate)

@@ -174,13 +174,13 @@ export function createOnSend (tools: ResponseTools) {
     const redirect = reply.hasHeader('location')
     if (redirect) reply.removeHeader('location')
     if (status < 400) {
-      done(null, redirect ? writer.sendable(writer.text(request, reply, 401, 'Unauthorized')) : undefined)
+      done(null, redirect ? writer.finalText(request, reply, 401, 'Unauthorized') : undefined)
       return
     }
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the
     // route; an ajax route answers the seed's 404 instead.
     if (!isText || (status === 404 && request.is404)) {
-      done(null, writer.sendable(writer.text(request, reply, status, defaultMessage(status))))
+      done(null, writer.finalText(request, reply, status, defaultMessage(status)))
       return
     }
     // A JSON type means the text is JSON already (a schema wrote it, or the handler typed it).

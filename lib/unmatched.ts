@@ -62,7 +62,7 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
   function answerMethod (request: FastifyRequest, reply: FastifyReply, route: IndexedRoute, path: string): void {
     reply.header('allow', allowAt(path))
     // A not-found context runs no ajax route's onSend hook: the body leaves as sent here.
-    reply.send(route.writer.sendable(route.writer.text(request, reply, 405, 'Method not allowed')))
+    reply.send(route.writer.finalText(request, reply, 405, 'Method not allowed'))
   }
 
   // After a login check passed: what the request was refused for is looked up again.
@@ -81,7 +81,7 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
     }
     const scope = state.prefixes.find((entry) => underPrefix(state.caseSensitive ? path : path.toLowerCase(), entry.prefix))
     if (scope !== undefined) {
-      reply.send(scope.writer.sendable(scope.writer.text(request, reply, 404, 'Not found')))
+      reply.send(scope.writer.finalText(request, reply, 404, 'Not found'))
       return
     }
     done()
