@@ -20,6 +20,7 @@ const http = require('node:http')
 const { join } = require('node:path')
 const { parseArgs } = require('node:util')
 const { SERVERS, SCENARIOS, serverOf, expectationOf } = require('./lib/plan')
+const { requestOnce, verifyAnswer } = require('./lib/verify')
 
 const SERVER = join(__dirname, 'server.js')
 const V8_FLAGS = ['--predictable', '--hash-seed=1', '--random-seed=1']
@@ -56,20 +57,8 @@ if (!Number.isInteger(warmup) || warmup < 1000) fail('--warmup must be an intege
 if (!Number.isInteger(requests) || requests < 100) fail('--requests must be an integer of at least 100')
 if (spawnSync('valgrind', ['--version']).status !== 0) fail('needs valgrind (Debian: apt-get install valgrind)')
 
-/** Sends one request over the agent's one connection; resolves with the status. */
-function send (port, agent, request) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, agent, method: request.method, path: request.path, headers: request.headers }, (res) => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode))
-    })
-    req.on('error', reject)
-    req.end(request.body)
-  })
-}
-
 /** Runs one server under callgrind, sends it `count` requests, and gives its instruction total. */
-function countInstructions (serverName, scenario, expectedStatus, count) {
+function countInstructions (serverName, scenario, expected, count) {
   const server = SERVERS[serverName]
   const child = spawn('valgrind', [
     '--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file',
@@ -84,9 +73,12 @@ function countInstructions (serverName, scenario, expectedStatus, count) {
       if (message.event !== 'ready') return
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
       try {
-        for (let n = 0; n < count; n++) {
-          const status = await send(message.port, agent, scenario.request)
-          if (status !== expectedStatus) throw new Error(`${serverName} answered ${scenario.id} with ${status}, not ${expectedStatus}`)
+        // One whole answer checked first (status, headers, body), then every status.
+        const problems = await verifyAnswer(message.port, scenario.request, expected)
+        if (problems.length > 0) throw new Error(`${serverName} answered ${scenario.id} wrongly: ${problems.join('; ')}`)
+        for (let n = 1; n < count; n++) {
+          const { status } = await requestOnce(message.port, scenario.request, agent)
+          if (status !== expected.status) throw new Error(`${serverName} answered ${scenario.id} with ${status}, not ${expected.status}`)
         }
       } catch (error) {
         child.kill('SIGKILL')
@@ -108,11 +100,11 @@ function countInstructions (serverName, scenario, expectedStatus, count) {
 
 async function perRequest (scenario, candidate) {
   const serverName = serverOf(scenario, candidate)
-  const { status } = expectationOf(scenario, candidate)
+  const expected = expectationOf(scenario, candidate)
   // The two runs are independent processes: run them side by side.
   const [base, measured] = await Promise.all([
-    countInstructions(serverName, scenario, status, warmup),
-    countInstructions(serverName, scenario, status, warmup + requests)
+    countInstructions(serverName, scenario, expected, warmup),
+    countInstructions(serverName, scenario, expected, warmup + requests)
   ])
   return (measured - base) / requests
 }

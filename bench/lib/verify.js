@@ -7,9 +7,10 @@
 const http = require('node:http')
 const { isDeepStrictEqual } = require('node:util')
 
-function requestOnce (port, { method, path, headers = {}, body }) {
+/** One request; a new connection unless `agent` (a keep-alive http.Agent) is given. */
+function requestOnce (port, { method, path, headers = {}, body }, agent = false) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
       const chunks = []
       res.on('data', (chunk) => chunks.push(chunk))
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }))
