@@ -353,8 +353,9 @@ t.test('app.inject() upper-cases the method, so a lowercase method in a test is 
     t.equal(lower.statusCode, 401, method)
     t.equal(upper.statusCode, 401, method)
     t.equal(lower.headers['content-type'], JSON_TYPE)
+    t.equal(upper.headers['content-type'], JSON_TYPE)
     t.equal(lower.body, method === 'head' ? '' : '{"status":"error","error":"Unauthorized"}', method)
-    t.equal(lower.body, upper.body)
+    t.equal(upper.body, lower.body)
   }
   t.equal(handled, 0)
 })
