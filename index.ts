@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createOnRoute } from './lib/ajax-route'
 import { buildAuthHook } from './lib/auth'
+import { createContentTypeReader } from './lib/content-type'
 import { createEnvelopeWriter } from './lib/envelope'
 import { createLoginCheck } from './lib/guard'
 import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from './lib/http'
@@ -43,7 +44,7 @@ async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOpti
   addEnvelopeSchemas(fastify)
   fastify.addHook('onRoute', createOnRoute({
     settings,
-    tools: { writer, stringify: settings.stringify },
+    tools: { writer, stringify: settings.stringify, contentTypeOf: createContentTypeReader() },
     login,
     state,
     knownMethods,

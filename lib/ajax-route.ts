@@ -94,7 +94,7 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
 
     if (previous !== undefined) uninstall(route, previous)
     const installed: Installed = {
-      prepare: createPrepare(route.schema?.response !== undefined ? schemaWriter(tools.stringify) : tools.stringify, tools),
+      prepare: createPrepare(route.schema?.response !== undefined ? schemaWriter(tools) : tools.stringify, tools),
       errorHandler: route.errorHandler,
       onSend,
       guard: null,

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ContentTypeReader } from './content-type'
 import { defaultMessage, JSON_TYPE, type EnvelopeWriter } from './envelope'
 import { FST_AJAX_INFORMATIONAL } from './errors'
 import { checkHeaders, isStatusTuple, JsonResponse, type AjaxHeaders, type StatusTuple } from './http'
@@ -9,6 +10,7 @@ type OnSendDone = (error: Error | null, payload?: unknown) => void
 export interface ResponseTools {
   writer: EnvelopeWriter
   stringify: Stringify
+  contentTypeOf: ContentTypeReader
 }
 
 // Media types are case-insensitive: Application/HAL+JSON is a JSON type too.
@@ -59,8 +61,8 @@ export type DataWriter = (data: unknown, reply: FastifyReply) => string
  * Fastify's key for the media type of the reply's content type: no parameters, lower case. Data
  * sent without one is about to be typed JSON.
  */
-function mediaTypeOf (reply: FastifyReply): string {
-  const type = reply.getHeader('content-type')
+function mediaTypeOf (reply: FastifyReply, contentTypeOf: ContentTypeReader): string {
+  const type = contentTypeOf(reply)
   return type === undefined ? 'application/json' : String(type).split(';', 1)[0].trim().toLowerCase()
 }
 
@@ -76,7 +78,7 @@ function schemaEntry (reply: FastifyReply, status: number): unknown {
  * plugin's writer where the schema has none for that answer. A route's serializers are fixed once
  * the app is ready, so each status is looked up once.
  */
-export function schemaWriter (stringify: Stringify): DataWriter {
+export function schemaWriter ({ stringify, contentTypeOf }: ResponseTools): DataWriter {
   const entries = new Map<number, unknown>()
   return function writeWithSchema (data, reply) {
     const status = reply.statusCode
@@ -88,7 +90,7 @@ export function schemaWriter (stringify: Stringify): DataWriter {
     if (typeof write === 'object' && write !== null) {
       // A schema per content type (`content: { 'application/json': { schema } }`).
       const byType = write as Record<string, unknown>
-      write = byType[mediaTypeOf(reply)] ?? byType['*/*']
+      write = byType[mediaTypeOf(reply, contentTypeOf)] ?? byType['*/*']
     }
     return typeof write === 'function' ? (write as (value: unknown) => string)(data) : stringify(data)
   }
@@ -129,7 +131,7 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
   // A Buffer as data is final bytes (Fastify sends what a serializer gives as it is).
   if (Buffer.isBuffer(data)) return data
   // A JSON type the handler chose (application/hal+json) stays; anything else becomes JSON's.
-  if (!isJsonType(reply.getHeader('content-type'))) reply.type(JSON_TYPE)
+  if (!isJsonType(tools.contentTypeOf(reply))) reply.type(JSON_TYPE)
   return data === undefined ? 'null' : write(data, reply)
 }
 
@@ -155,7 +157,7 @@ export function createPrepare (write: DataWriter, tools: ResponseTools) {
  * the plugin's fixed envelopes leave as their text, which Node writes cheaper.
  */
 export function createOnSend (tools: ResponseTools) {
-  const { writer } = tools
+  const { writer, contentTypeOf } = tools
   return function ajaxOnSend (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone): void {
     const status = reply.statusCode
     // Every 401 carries the challenge, tuples and a strategy's own answers included.
@@ -166,7 +168,7 @@ export function createOnSend (tools: ResponseTools) {
       return
     }
     if (status < 300) {
-      done(null, successBody(reply, status, payload as string | undefined | null))
+      done(null, successBody(reply, status, payload as string | undefined | null, contentTypeOf))
       return
     }
     // A redirect would take fetch() to an HTML login page: an ajax route answers 401 instead, and
@@ -184,19 +186,19 @@ export function createOnSend (tools: ResponseTools) {
       return
     }
     // A JSON type means the text is JSON already (a schema wrote it, or the handler typed it).
-    const errorJson = isJsonType(reply.getHeader('content-type')) ? payload as string : JSON.stringify(payload)
+    const errorJson = isJsonType(contentTypeOf(reply)) ? payload as string : JSON.stringify(payload)
     done(null, writer.json(request, reply, status, errorJson))
   }
 }
 
-function successBody (reply: FastifyReply, status: number, payload: string | undefined | null): string | undefined {
+function successBody (reply: FastifyReply, status: number, payload: string | undefined | null, contentTypeOf: ContentTypeReader): string | undefined {
   if (payload === undefined || payload === null) {
     // 204 and 1xx carry no body by definition; any other success answers JSON null.
     if (status === 204 || status < 200) return undefined
     reply.type(JSON_TYPE)
     return 'null'
   }
-  const type = reply.getHeader('content-type')
+  const type = contentTypeOf(reply)
   if (type === JSON_TYPE) return payload
   if (isJsonType(type)) {
     // Fastify adds the charset to JSON types it serializes itself; do the same for the plugin's.
