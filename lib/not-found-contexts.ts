@@ -4,10 +4,11 @@ import { stageHook, type Check } from './guard'
 /*
  * One of the two places the plugin reads Fastify internals (content-type.ts is the other). A
  * request no route matches is answered by a not-found context, which Fastify keeps under a symbol
- * of its own on every instance that set a not-found handler. Public hooks reach those requests only as hooks of the whole app, which every
- * matched request then pays for (a hook runner per request: 2 to 3 % of a small JSON answer,
- * measured with `npm run bench`); a check added to the not-found contexts alone costs matched
- * requests nothing. test/not-found-contexts.test.ts fails loudly if a Fastify update moves them.
+ * of its own on every instance that set a not-found handler. Public hooks reach those requests
+ * only as hooks of the whole app, which every matched request then pays for (a hook runner per
+ * request: 2 to 3 % of a small JSON answer, measured with `npm run bench`); a check added to the
+ * not-found contexts alone costs matched requests nothing. test/not-found-contexts.test.ts fails
+ * loudly if a Fastify update moves them.
  */
 
 /** Description of the symbol under which an instance keeps its not-found context. */

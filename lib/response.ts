@@ -186,9 +186,18 @@ export function createOnSend (tools: ResponseTools) {
       return
     }
     // A JSON type means the text is JSON already (a schema wrote it, or the handler typed it).
-    const errorJson = isJsonType(contentTypeOf(reply)) ? payload as string : JSON.stringify(payload)
+    const errorJson = isJsonType(textTypeOf(reply, contentTypeOf)) ? payload as string : JSON.stringify(payload)
     done(null, writer.json(request, reply, status, errorJson))
   }
+}
+
+/**
+ * The content type of a text body about to leave. The plugin's serializer types what it writes,
+ * and `reply.send()` types any other text, unless a type was set on `reply.raw`: only then is the
+ * reply's own empty, and `reply.getHeader()`, which reads the raw response too, is asked.
+ */
+function textTypeOf (reply: FastifyReply, contentTypeOf: ContentTypeReader): unknown {
+  return contentTypeOf(reply) ?? reply.getHeader('content-type')
 }
 
 function successBody (reply: FastifyReply, status: number, payload: string | undefined | null, contentTypeOf: ContentTypeReader): string | undefined {
@@ -198,7 +207,7 @@ function successBody (reply: FastifyReply, status: number, payload: string | und
     reply.type(JSON_TYPE)
     return 'null'
   }
-  const type = contentTypeOf(reply)
+  const type = textTypeOf(reply, contentTypeOf)
   if (type === JSON_TYPE) return payload
   if (isJsonType(type)) {
     // Fastify adds the charset to JSON types it serializes itself; do the same for the plugin's.

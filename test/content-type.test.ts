@@ -19,7 +19,7 @@ t.test('Fastify keeps a reply\'s headers by lower-case name in an object under i
   })
   const res = await app.inject('/')
   t.equal(res.statusCode, 200)
-  t.same(headers, { 'content-type': 'application/hal+json', 'x-trace': 'a1' })
+  t.strictSame(headers, { 'content-type': 'application/hal+json', 'x-trace': 'a1' })
 })
 
 t.test('the reader gives what reply.getHeader() gives for a type set on the reply, or none', async (t) => {
@@ -38,6 +38,10 @@ t.test('the reader gives what reply.getHeader() gives for a type set on the repl
     read(reply)
     reply.header('CONTENT-TYPE', 'application/problem+json')
     read(reply)
+    reply.headers({ 'Content-Type': 'text/csv', 'X-Other': '1' })
+    read(reply)
+    reply.removeHeader('Content-Type')
+    read(reply)
     return 'done'
   })
   app.get('/raw', async (_request, reply) => {
@@ -45,33 +49,84 @@ t.test('the reader gives what reply.getHeader() gives for a type set on the repl
     read(reply)
     return 'done'
   })
-  t.equal((await app.inject('/')).body, 'done')
-  t.equal((await app.inject('/raw')).body, 'done')
-  t.same(seen, [
+  app.get('/failed', async (_request, reply) => {
+    reply.type('text/html')
+    throw new Error('fails after typing')
+  })
+  app.setErrorHandler((_error, _request, reply) => {
+    // Fastify drops the failed answer's content type before the error handler runs.
+    read(reply)
+    reply.code(500).send('failed')
+  })
+  const res = await app.inject('/')
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-type'], 'text/plain; charset=utf-8')
+  t.equal(res.body, 'done')
+  const raw = await app.inject('/raw')
+  t.equal(raw.statusCode, 200)
+  t.equal(raw.headers['content-type'], 'text/csv')
+  t.equal(raw.body, 'done')
+  const failed = await app.inject('/failed')
+  t.equal(failed.statusCode, 500)
+  t.equal(failed.headers['content-type'], 'text/plain; charset=utf-8')
+  t.equal(failed.body, 'failed')
+  t.strictSame(seen, [
     [undefined, undefined, undefined],
     ['text/html', 'text/html', 'text/html'],
     ['application/problem+json', 'application/problem+json', 'application/problem+json'],
+    ['text/csv', 'text/csv', 'text/csv'],
+    [undefined, undefined, undefined],
     // Set on Node's response, not the reply: the reader does not see it; getHeader() does.
-    [undefined, 'text/csv', 'text/csv']
+    [undefined, 'text/csv', 'text/csv'],
+    [undefined, undefined, undefined]
   ])
 })
 
-t.test('a content type set on reply.raw leaves the answer JSON: the reply\'s own type is written over it', async (t) => {
+t.test('data returned after a content type was set on reply.raw is answered as JSON, typed by the plugin', async (t) => {
   const app = await buildApp(t)
   app.get('/raw-hal', { config: { ajax: true } }, async (_request, reply) => {
     reply.raw.setHeader('Content-Type', 'application/hal+json')
     return { _links: {} }
   })
-  app.get('/raw-text', { config: { ajax: true } }, async (_request, reply) => {
+  const res = await app.inject('/raw-hal')
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-type'], JSON_TYPE)
+  t.equal(res.body, '{"_links":{}}')
+})
+
+t.test('text, Buffers and errors sent after a content type was set on reply.raw answer as before', async (t) => {
+  const app = await buildApp(t)
+  const ajax = { config: { ajax: true } }
+  app.get('/raw-text', ajax, async (_request, reply) => {
     reply.raw.setHeader('Content-Type', 'text/plain')
     return 'plain words'
   })
-  const hal = await app.inject('/raw-hal')
-  t.equal(hal.statusCode, 200)
-  t.equal(hal.headers['content-type'], JSON_TYPE)
-  t.equal(hal.body, '{"_links":{}}')
+  app.get('/raw-json-text', ajax, async (_request, reply) => {
+    reply.raw.setHeader('Content-Type', 'application/json')
+    return '{"a":1}'
+  })
+  app.get('/raw-json-error', ajax, async (_request, reply) => {
+    reply.raw.setHeader('Content-Type', 'application/json')
+    return reply.code(400).send('{"field":"name"}')
+  })
+  app.get('/raw-png', ajax, async (_request, reply) => {
+    reply.raw.setHeader('Content-Type', 'image/png')
+    return Buffer.from('png')
+  })
   const text = await app.inject('/raw-text')
   t.equal(text.statusCode, 200)
   t.equal(text.headers['content-type'], JSON_TYPE)
   t.equal(text.body, '"plain words"')
+  const jsonText = await app.inject('/raw-json-text')
+  t.equal(jsonText.statusCode, 200)
+  t.equal(jsonText.headers['content-type'], JSON_TYPE)
+  t.equal(jsonText.body, '{"a":1}')
+  const jsonError = await app.inject('/raw-json-error')
+  t.equal(jsonError.statusCode, 400)
+  t.equal(jsonError.headers['content-type'], JSON_TYPE)
+  t.equal(jsonError.body, '{"status":"error","error":{"field":"name"}}')
+  const png = await app.inject('/raw-png')
+  t.equal(png.statusCode, 200)
+  t.equal(png.headers['content-type'], 'image/png')
+  t.equal(png.body, 'png')
 })

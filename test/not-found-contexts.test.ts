@@ -1,5 +1,6 @@
-// The plugin's one use of Fastify internals (lib/not-found-contexts.ts). If a Fastify update
-// moves the not-found contexts, these tests fail first, and say where to look.
+// One of the plugin's two uses of Fastify internals (lib/not-found-contexts.ts; the other is
+// lib/content-type.ts). If a Fastify update moves the not-found contexts, these tests fail first,
+// and say where to look.
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'
