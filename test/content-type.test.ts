@@ -4,7 +4,7 @@ import Fastify, { type FastifyReply } from 'fastify'
 import t from 'tap'
 import { createContentTypeReader, REPLY_HEADERS } from '../lib/content-type'
 import { fastifySymbol } from '../lib/not-found-contexts'
-import { buildApp, JSON_TYPE } from './helpers'
+import { buildApp, expectAnswer } from './helpers'
 
 t.test('Fastify keeps a reply\'s headers by lower-case name in an object under its symbol', async (t) => {
   const app = Fastify()
@@ -58,18 +58,9 @@ t.test('the reader gives what reply.getHeader() gives for a type set on the repl
     read(reply)
     reply.code(500).send('failed')
   })
-  const res = await app.inject('/')
-  t.equal(res.statusCode, 200)
-  t.equal(res.headers['content-type'], 'text/plain; charset=utf-8')
-  t.equal(res.body, 'done')
-  const raw = await app.inject('/raw')
-  t.equal(raw.statusCode, 200)
-  t.equal(raw.headers['content-type'], 'text/csv')
-  t.equal(raw.body, 'done')
-  const failed = await app.inject('/failed')
-  t.equal(failed.statusCode, 500)
-  t.equal(failed.headers['content-type'], 'text/plain; charset=utf-8')
-  t.equal(failed.body, 'failed')
+  await expectAnswer(t, app, '/', { status: 200, type: 'text/plain; charset=utf-8', body: 'done' })
+  await expectAnswer(t, app, '/raw', { status: 200, type: 'text/csv', body: 'done' })
+  await expectAnswer(t, app, '/failed', { status: 500, type: 'text/plain; charset=utf-8', body: 'failed' })
   t.strictSame(seen, [
     [undefined, undefined, undefined],
     ['text/html', 'text/html', 'text/html'],
@@ -88,10 +79,7 @@ t.test('data returned after a content type was set on reply.raw is answered as J
     reply.raw.setHeader('Content-Type', 'application/hal+json')
     return { _links: {} }
   })
-  const res = await app.inject('/raw-hal')
-  t.equal(res.statusCode, 200)
-  t.equal(res.headers['content-type'], JSON_TYPE)
-  t.equal(res.body, '{"_links":{}}')
+  await expectAnswer(t, app, '/raw-hal', { status: 200, body: '{"_links":{}}' })
 })
 
 t.test('text, Buffers and errors sent after a content type was set on reply.raw answer as before', async (t) => {
@@ -113,20 +101,8 @@ t.test('text, Buffers and errors sent after a content type was set on reply.raw 
     reply.raw.setHeader('Content-Type', 'image/png')
     return Buffer.from('png')
   })
-  const text = await app.inject('/raw-text')
-  t.equal(text.statusCode, 200)
-  t.equal(text.headers['content-type'], JSON_TYPE)
-  t.equal(text.body, '"plain words"')
-  const jsonText = await app.inject('/raw-json-text')
-  t.equal(jsonText.statusCode, 200)
-  t.equal(jsonText.headers['content-type'], JSON_TYPE)
-  t.equal(jsonText.body, '{"a":1}')
-  const jsonError = await app.inject('/raw-json-error')
-  t.equal(jsonError.statusCode, 400)
-  t.equal(jsonError.headers['content-type'], JSON_TYPE)
-  t.equal(jsonError.body, '{"status":"error","error":{"field":"name"}}')
-  const png = await app.inject('/raw-png')
-  t.equal(png.statusCode, 200)
-  t.equal(png.headers['content-type'], 'image/png')
-  t.equal(png.body, 'png')
+  await expectAnswer(t, app, '/raw-text', { status: 200, body: '"plain words"' })
+  await expectAnswer(t, app, '/raw-json-text', { status: 200, body: '{"a":1}' })
+  await expectAnswer(t, app, '/raw-json-error', { status: 400, body: '{"status":"error","error":{"field":"name"}}' })
+  await expectAnswer(t, app, '/raw-png', { status: 200, type: 'image/png', body: 'png' })
 })
