@@ -128,7 +128,7 @@ async function main () {
   const lines = [
     '# Instructions per request',
     '',
-    `Command: \`node bench/instructions.js\` (${new Date().toISOString()}); ${warmup.toLocaleString('en')} requests of warm-up, ` +
+    `Command: \`${['node bench/instructions.js', ...process.argv.slice(2)].join(' ')}\` (${new Date().toISOString()}); ${warmup.toLocaleString('en')} requests of warm-up, ` +
       `${requests.toLocaleString('en')} counted; Node ${process.version}, V8 flags \`${V8_FLAGS.join(' ')}\`. ` +
       'User-space instructions of the server process only, counted by callgrind; two runs of the same code differ by 1–3 % (work Node does by the clock).',
     '',
