@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify'
-import { fastifySymbol } from './not-found-contexts'
+import { fastifySymbol } from './fastify-internals'
 
 /** Description of the symbol under which a reply keeps the headers set on it, by lower-case name. */
 export const REPLY_HEADERS = 'fastify.reply.headers'

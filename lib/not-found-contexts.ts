@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { fastifySymbol } from './fastify-internals'
 import { stageHook, type Check } from './guard'
 
 /*
@@ -22,15 +23,6 @@ type Hooks = Array<(...args: never[]) => unknown>
 export interface NotFoundContext {
   preParsing: Hooks | null
   preHandler: Hooks | null
-}
-
-/** Fastify's symbol with this description, on the instance or up its prototype chain. */
-export function fastifySymbol (instance: object, description: string): symbol | undefined {
-  for (let object: object | null = instance; object !== null; object = Object.getPrototypeOf(object)) {
-    const found = Object.getOwnPropertySymbols(object).find((symbol) => symbol.description === description)
-    if (found !== undefined) return found
-  }
-  return undefined
 }
 
 /**

@@ -3,7 +3,7 @@
 import Fastify, { type FastifyReply } from 'fastify'
 import t from 'tap'
 import { createContentTypeReader, REPLY_HEADERS } from '../lib/content-type'
-import { fastifySymbol } from '../lib/not-found-contexts'
+import { fastifySymbol } from '../lib/fastify-internals'
 import { buildApp, expectAnswer } from './helpers'
 
 t.test('Fastify keeps a reply\'s headers by lower-case name in an object under its symbol', async (t) => {
