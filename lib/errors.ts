@@ -34,6 +34,14 @@ export const FST_AJAX_UNSERIALIZABLE = createError(
   TypeError
 )
 
+/** `json.stringify` met data that contains itself: a value JSON cannot hold, under the same code. */
+export const FST_AJAX_CIRCULAR = createError(
+  'FST_AJAX_UNSERIALIZABLE',
+  'Cannot write circular data as JSON: a value of type %s contains itself',
+  500,
+  TypeError
+)
+
 /** An authentication strategy threw or rejected with something that is not an Error. */
 export const FST_AJAX_STRATEGY_FAILED = createError(
   'FST_AJAX_STRATEGY_FAILED',

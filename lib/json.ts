@@ -1,15 +1,18 @@
 import { types } from 'node:util'
 import secureJson from 'secure-json-parse'
-import { FST_AJAX_UNSERIALIZABLE } from './errors'
+import { FST_AJAX_CIRCULAR, FST_AJAX_UNSERIALIZABLE } from './errors'
 
 /** A JSON writer: the plugin's own, or the one given as plugin option `json.stringify`. */
 export type Stringify = (value: unknown) => string
 
 // SPEC §6 promises a TypeError: keep the plugin's error code, but let it say so by name too.
-function unserializable (type: string): TypeError {
-  const error = new FST_AJAX_UNSERIALIZABLE(type)
+function typeError (error: Error): TypeError {
   error.name = 'TypeError'
   return error
+}
+
+function unserializable (type: string): TypeError {
+  return typeError(new FST_AJAX_UNSERIALIZABLE(type))
 }
 
 function typeName (value: object): string {
@@ -58,7 +61,7 @@ function write (value: unknown, key: string, ancestors: object[]): string | unde
     return write(object.valueOf(), key, ancestors)
   }
   if (isLossy(object)) throw unserializable(typeName(object))
-  if (ancestors.includes(object)) throw new TypeError(`Converting circular structure to JSON: a ${typeName(object)} contains itself`)
+  if (ancestors.includes(object)) throw typeError(new FST_AJAX_CIRCULAR(typeName(object)))
   ancestors.push(object)
   let text: string
   if (Array.isArray(object)) {

@@ -245,7 +245,7 @@ t.test('data JSON cannot hold answers a 500 envelope and logs why, without crash
 
   const expected: Array<[string, RegExp]> = [
     ['/function', /^Cannot write a value of type function as JSON$/],
-    ['/circular', /^Converting circular structure to JSON/],
+    ['/circular', /^Cannot write circular data as JSON: a value of type Object contains itself$/],
     ['/map', /^Cannot write a value of type Map as JSON$/],
     ['/sent-directly', /^Cannot write a value of type Set as JSON$/]
   ]
