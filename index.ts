@@ -9,6 +9,7 @@ import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from './li
 import { parse, stringify } from './lib/json'
 import { addEnvelopeSchemas, createOpenApiDocs } from './lib/openapi'
 import { normalizePluginOptions } from './lib/options'
+import { createOnSend } from './lib/response'
 // Imported under names no other plugin's augmentation of 'fastify' can shadow (@fastify/helmet
 // declares a RouteOptions there, which a plain alias would resolve to).
 import type {
@@ -38,13 +39,17 @@ async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOpti
   const auth = settings.authenticate === null ? null : await buildAuthHook(fastify, settings.authenticate, settings.relation)
   const state = appState(fastify)
 
-  const login = createLoginCheck(auth, writer)
+  const tools = { writer, stringify: settings.stringify, contentTypeOf: createContentTypeReader() }
+  const onSend = createOnSend(tools)
+  const login = createLoginCheck(auth, writer, onSend)
+  if (auth !== null) state.strategies = true
   if (settings.all !== null) answerUnknownUrls(fastify, state, writer)
   installUnmatchedChecks(fastify, state)
   addEnvelopeSchemas(fastify)
   fastify.addHook('onRoute', createOnRoute({
     settings,
-    tools: { writer, stringify: settings.stringify, contentTypeOf: createContentTypeReader() },
+    tools,
+    onSend,
     login,
     state,
     knownMethods,

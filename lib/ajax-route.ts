@@ -3,9 +3,8 @@ import { chainErrorHandlers, createErrorHandler } from './error-handler'
 import { createGuard, type LoginCheck } from './guard'
 import { routeMethods } from './methods'
 import type { AjaxutilsSettings } from './options'
-import { createOnSend, createPrepare, schemaWriter, type ResponseTools } from './response'
-import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource, type AjaxRoute } from './route-config'
-import type { AjaxRouteOptions } from './types'
+import { createPrepare, schemaWriter, type ResponseTools } from './response'
+import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource, type AjaxRoute, type CanonicalRouteOptions } from './route-config'
 import { indexAjaxRoute, type AppState } from './route-index'
 
 type Hook = (...args: never[]) => unknown
@@ -30,7 +29,7 @@ interface Installed {
   onSend: Hook
   guard: { stage: string, hook: Hook } | null
   /** The `all` defaults the route was made ajax with, for nearer registrations without `all`. */
-  defaults: AjaxRouteOptions | null
+  defaults: CanonicalRouteOptions | null
 }
 
 function hooksOf (value: unknown): Hook[] {
@@ -52,6 +51,8 @@ function uninstall (route: RouteRecord, installed: Installed): void {
 export interface RouteInstaller {
   settings: AjaxutilsSettings
   tools: ResponseTools
+  /** The registration's onSend hook, last of every ajax route's. */
+  onSend: Hook
   login: LoginCheck
   state: AppState
   knownMethods: ReadonlySet<string>
@@ -64,17 +65,17 @@ export interface RouteInstaller {
  * route its serializer hook, error handler, onSend hook and (when it restricts anything) its guard.
  * Nothing is decided per request that can be decided here.
  */
-export function createOnRoute ({ settings, tools, login, state, knownMethods, document }: RouteInstaller) {
+export function createOnRoute ({ settings, tools, onSend, login, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
-  const onSend: Hook = createOnSend(tools)
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
-  let lastGet: { url: string, config: unknown } | null = null
+  let lastGet: { url: string, config: unknown, methods: readonly string[] } | null = null
 
   return function ajaxOnRoute (this: FastifyInstance, routeOptions: RouteOptions): void {
     const route = routeOptions as unknown as RouteRecord
     const methods = routeMethods(route.method)
-    const isHeadTwin = route.method === 'HEAD' && lastGet !== null && lastGet.url === route.url && lastGet.config === route.config
-    lastGet = methods.includes('GET') ? { url: route.url, config: route.config } : null
+    const twinOf = route.method === 'HEAD' && lastGet !== null && lastGet.url === route.url && lastGet.config === route.config ? lastGet : null
+    const isHeadTwin = twinOf !== null
+    lastGet = methods.includes('GET') ? { url: route.url, config: route.config, methods } : null
 
     const previous = route[kInstalled]
     const own = route.config?.ajax
@@ -82,7 +83,7 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
     if (own === false || (own === undefined && defaults === null)) return
 
     const source = routeSource(`${methods.join(',')} ${route.url}`)
-    let ajaxOptions: AjaxRouteOptions
+    let ajaxOptions: CanonicalRouteOptions
     if (own === undefined || own === true) ajaxOptions = defaults ?? {}
     else {
       const checked = checkRouteOptions(own, source, knownMethods)
@@ -90,7 +91,8 @@ export function createOnRoute ({ settings, tools, login, state, knownMethods, do
     }
     const headServed = isHeadTwin || methods.includes('HEAD') ||
       (methods.includes('GET') && (route.exposeHeadRoute ?? (this.initialConfig as { exposeHeadRoutes?: boolean }).exposeHeadRoutes) !== false)
-    const ajax = buildAjaxRoute(ajaxOptions, source, { methods: isHeadTwin ? null : methods, headServed })
+    // The twin answers HEAD for its GET route, with that route's settings and `Allow`.
+    const ajax = buildAjaxRoute(ajaxOptions, source, { methods: twinOf?.methods ?? methods, headServed })
 
     if (previous !== undefined) uninstall(route, previous)
     const installed: Installed = {

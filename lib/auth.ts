@@ -33,6 +33,35 @@ function toFailure (value: unknown): Error {
  */
 export const STRATEGY_ANSWERED: Error = Object.freeze(new Error('The login strategy answered the request itself'))
 
+/** An onSend hook that shapes what a login strategy sent into an ajax answer. */
+export type AnswerCheck = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) => void
+
+/**
+ * Requests whose login check a strategy may be answering, from the start of the check until it
+ * passes, with the onSend hook of the registration that checks them. A 3xx sent meanwhile is a
+ * login redirect, whether or not it names a `location`. Where no ajax route's onSend runs (the
+ * router-level check of an URL the route has other methods for), the not-found contexts run it.
+ */
+const inLoginCheck = new WeakMap<FastifyRequest, AnswerCheck>()
+
+export function startLoginCheck (request: FastifyRequest, answers: AnswerCheck): void {
+  inLoginCheck.set(request, answers)
+}
+
+export function passLoginCheck (request: FastifyRequest): void {
+  inLoginCheck.delete(request)
+}
+
+/** True when a login strategy may have sent what is leaving (the check has not passed). */
+export function isInLoginCheck (request: FastifyRequest): boolean {
+  return inLoginCheck.has(request)
+}
+
+/** The onSend hook for what a login strategy sent, while the request's check has not passed. */
+export function loginAnswerCheck (request: FastifyRequest): AnswerCheck | undefined {
+  return inLoginCheck.get(request)
+}
+
 /**
  * True when the reply is sent, or on its way: under an async onSend hook an answer has not left
  * yet, but send() has set the headers that tell (a content type, a redirect's location).

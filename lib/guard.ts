@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { failureStatus, hasAnswered, hasUser, STRATEGY_ANSWERED, type AuthHook } from './auth'
+import { failureStatus, hasAnswered, hasUser, passLoginCheck, startLoginCheck, STRATEGY_ANSWERED, type AnswerCheck, type AuthHook } from './auth'
 import type { EnvelopeWriter } from './envelope'
 import type { AjaxRoute } from './route-config'
 import type { AjaxCheckHook } from './types'
@@ -12,8 +12,11 @@ export type Check = (request: FastifyRequest, reply: FastifyReply, done: Done) =
 /** Answers 401 (or 403) unless the request is logged in; then runs `next`. */
 export type LoginCheck = (request: FastifyRequest, reply: FastifyReply, done: Done, next: Check) => void
 
-/** The login rule of a registration: its strategies, or a truthful `request.user`. */
-export function createLoginCheck (auth: AuthHook | null, writer: EnvelopeWriter): LoginCheck {
+/**
+ * The login rule of a registration: its strategies, or a truthful `request.user`. `answers` is
+ * the registration's onSend hook, which shapes what a strategy sends by itself.
+ */
+export function createLoginCheck (auth: AuthHook | null, writer: EnvelopeWriter, answers: AnswerCheck): LoginCheck {
   if (auth === null) {
     return function checkUser (request, reply, done, next) {
       if (hasUser(request)) next(request, reply, done)
@@ -22,12 +25,14 @@ export function createLoginCheck (auth: AuthHook | null, writer: EnvelopeWriter)
   }
   return function checkStrategies (request, reply, done, next) {
     const typed = reply.hasHeader('content-type')
+    startLoginCheck(request, answers)
     auth(request, reply, (failure) => {
       // A strategy may answer by itself (a redirect, a 401 of its own); the route's onSend then
       // makes that answer an envelope, and nothing else may be sent. With relation 'or' a later
       // strategy may still succeed after one answered, so the reply itself is asked too.
       if (failure === STRATEGY_ANSWERED || hasAnswered(reply, typed)) return
       if (failure === undefined || failure === null) {
+        passLoginCheck(request)
         next(request, reply, done)
         return
       }

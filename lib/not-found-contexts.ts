@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import type { AnswerCheck } from './auth'
 import { fastifySymbol } from './fastify-internals'
 import { stageHook, type Check } from './guard'
 
@@ -19,10 +20,11 @@ export const CHILDREN = 'fastify.children'
 
 type Hooks = Array<(...args: never[]) => unknown>
 
-/** The parts of a not-found context the plugin touches: its preParsing and preHandler hooks. */
+/** The parts of a not-found context the plugin touches: its preParsing, preHandler and onSend hooks. */
 export interface NotFoundContext {
   preParsing: Hooks | null
   preHandler: Hooks | null
+  onSend: Hooks | null
 }
 
 /**
@@ -60,8 +62,10 @@ export function copiesNotFoundContexts (version: string): boolean {
  * Adds the unmatched check to a not-found context: in preParsing, after every onRequest hook (CORS
  * headers, say) and before the body is read; and in preHandler, for the requests a catch-all route
  * (`@fastify/static`'s `GET /*`) hands on with `reply.callNotFound()`, which runs only that stage.
+ * `answers`, in apps with login strategies, shapes what a strategy sends in the check (onSend).
  */
-export function addUnmatchedCheck (context: NotFoundContext, check: Check): void {
+export function addUnmatchedCheck (context: NotFoundContext, check: Check, answers: AnswerCheck | null): void {
   context.preParsing = [...(context.preParsing ?? []), stageHook(check, 'preParsing') as Hooks[number]]
   context.preHandler = [...(context.preHandler ?? []), stageHook(check, 'preHandler') as Hooks[number]]
+  if (answers !== null) context.onSend = [...(context.onSend ?? []), answers as Hooks[number]]
 }

@@ -1,13 +1,13 @@
 import { FST_AJAX_JSON_WRITER, FST_AJAX_PLUGIN_OPTION } from './errors'
 import { isPlainObject } from './http'
 import { stringify as defaultStringify, type Stringify } from './json'
-import { checkRouteOptions } from './route-config'
-import type { AjaxAuthStrategy, AjaxCheckHook, AjaxRouteOptions } from './types'
+import { checkRouteOptions, type CanonicalRouteOptions } from './route-config'
+import type { AjaxAuthStrategy, AjaxCheckHook } from './types'
 
 /** Plugin options, checked and with defaults filled in. */
 export interface AjaxutilsSettings {
   /** Defaults for every route of the context, or `null` when routes opt in one by one. */
-  readonly all: AjaxRouteOptions | null
+  readonly all: CanonicalRouteOptions | null
   readonly authenticate: readonly AjaxAuthStrategy[] | null
   readonly relation: 'or' | 'and'
   readonly hook: AjaxCheckHook
@@ -37,10 +37,10 @@ function checkBoolean (options: Record<string, unknown>, key: string): boolean {
   return value
 }
 
-function checkAll (value: unknown, known: ReadonlySet<string>): AjaxRouteOptions | null {
+function checkAll (value: unknown, known: ReadonlySet<string>): CanonicalRouteOptions | null {
   if (value === undefined || value === false) return null
   if (value === true) return {}
-  return checkRouteOptions(value, { name: 'all', fail }, known)
+  return checkRouteOptions(value, { name: 'all', quoted: 'plugin option all', fail }, known)
 }
 
 function checkAuthenticate (value: unknown): readonly AjaxAuthStrategy[] | null {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ContentTypeReader } from './content-type'
 import { defaultMessage, JSON_TYPE, type EnvelopeWriter } from './envelope'
+import { isInLoginCheck } from './auth'
 import { FST_AJAX_INFORMATIONAL } from './errors'
 import { checkHeaders, isStatusTuple, JsonResponse, type AjaxHeaders, type StatusTuple } from './http'
 import type { Stringify } from './json'
@@ -162,33 +163,53 @@ export function createOnSend (tools: ResponseTools) {
     const status = reply.statusCode
     // Every 401 carries the challenge, tuples and a strategy's own answers included.
     if (status === 401) writer.challenge(reply)
+    // A redirect would take fetch() to an HTML login page: an ajax route answers 401 instead,
+    // whatever the body, and so does any 3xx a login strategy sends.
+    if (status >= 300 && status < 400 && (reply.hasHeader('location') || isInLoginCheck(request))) {
+      reply.removeHeader('location')
+      discard(payload)
+      done(null, writer.finalText(request, reply, 401, 'Unauthorized'))
+      return
+    }
     const isText = typeof payload === 'string'
     if (!isText && payload !== undefined && payload !== null) {
       done(null, writer.sendable(payload))
       return
     }
-    if (status < 300) {
+    if (status < 400) {
       done(null, successBody(reply, status, payload as string | undefined | null, contentTypeOf))
       return
     }
-    // A redirect would take fetch() to an HTML login page: an ajax route answers 401 instead, and
-    // no error answer points anywhere either.
-    const redirect = reply.hasHeader('location')
-    if (redirect) reply.removeHeader('location')
-    if (status < 400) {
-      done(null, redirect ? writer.finalText(request, reply, 401, 'Unauthorized') : undefined)
-      return
-    }
+    // No error answer points anywhere.
+    reply.removeHeader('location')
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the
     // route; an ajax route answers the seed's 404 instead.
     if (!isText || (status === 404 && request.is404)) {
       done(null, writer.finalText(request, reply, status, defaultMessage(status)))
       return
     }
-    // A JSON type means the text is JSON already (a schema wrote it, or the handler typed it).
-    const errorJson = isJsonType(textTypeOf(reply, contentTypeOf)) ? payload as string : JSON.stringify(payload)
+    // A JSON type means the text is JSON already (a schema wrote it, or the handler typed it),
+    // unless it does not read as JSON: the envelope around it must.
+    const errorJson = isJsonType(textTypeOf(reply, contentTypeOf)) && readsAsJson(payload as string) ? payload as string : JSON.stringify(payload)
     done(null, writer.json(request, reply, status, errorJson))
   }
+}
+
+/** Whether text a handler or hook typed as JSON parses (only error answers pay for the check). */
+function readsAsJson (text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A body that will not be sent: a stream is closed, so that the file or socket behind it is let go. */
+function discard (payload: unknown): void {
+  const body = payload as { destroy?: unknown, cancel?: unknown } | null | undefined
+  if (typeof body?.destroy === 'function') (body.destroy as () => void)()
+  else if (typeof body?.cancel === 'function') (body.cancel as () => Promise<void>)().catch(() => {})
 }
 
 /**
@@ -201,9 +222,10 @@ function textTypeOf (reply: FastifyReply, contentTypeOf: ContentTypeReader): unk
 }
 
 function successBody (reply: FastifyReply, status: number, payload: string | undefined | null, contentTypeOf: ContentTypeReader): string | undefined {
+  // 1xx, 204 and 304 carry no body by definition: Fastify and Node leave out what they are given.
+  if (status === 204 || status === 304 || status < 200) return undefined
   if (payload === undefined || payload === null) {
-    // 204 and 1xx carry no body by definition; any other success answers JSON null.
-    if (status === 204 || status < 200) return undefined
+    // Any other answer without a body answers JSON null.
     reply.type(JSON_TYPE)
     return 'null'
   }

@@ -22,6 +22,8 @@ const requireDeprecation = createDeprecation({
 /** Where options come from: how messages name them (`config.ajax` or `all`) and which error to raise. */
 export interface OptionsSource {
   readonly name: string
+  /** How a message about a route names these options (`all` is the plugin's option there). */
+  readonly quoted: string
   fail (problem: string): never
 }
 
@@ -29,8 +31,18 @@ export interface OptionsSource {
 export function routeSource (route: string): OptionsSource {
   return {
     name: 'config.ajax',
+    quoted: 'config.ajax',
     fail (problem) { throw new FST_AJAX_ROUTE_OPTION(route, problem) }
   }
+}
+
+/**
+ * Options in canonical form. `restrictedBy` is the option their method restriction was written
+ * as (`config.ajax.require`, `plugin option all.methods`), so that a route's startup error names
+ * what the user wrote rather than the canonical `methods`.
+ */
+export interface CanonicalRouteOptions extends AjaxRouteOptions {
+  restrictedBy?: string
 }
 
 function fail (source: OptionsSource, key: string | null, problem: string): never {
@@ -48,7 +60,7 @@ function methodName (source: OptionsSource, key: string, value: unknown, known: 
  * Checks a `config.ajax` object (or the plugin's `all`) and returns it in canonical form: method
  * names upper case, `require` turned into `methods`. Throws naming the route and the option.
  */
-export function checkRouteOptions (value: unknown, source: OptionsSource, known: ReadonlySet<string>): AjaxRouteOptions {
+export function checkRouteOptions (value: unknown, source: OptionsSource, known: ReadonlySet<string>): CanonicalRouteOptions {
   if (!isPlainObject(value)) fail(source, null, 'must be true, false or an object')
   for (const key of Object.keys(value)) {
     if (!ROUTE_KEYS.has(key)) fail(source, null, `has unknown option '${key}'`)
@@ -59,7 +71,7 @@ export function checkRouteOptions (value: unknown, source: OptionsSource, known:
   const given = METHOD_KEYS.filter((key) => value[key] !== undefined && value[key] !== false)
   if (given.length > 1) fail(source, given[1], `cannot be combined with ${given[0]}: give one method restriction`)
 
-  const options: AjaxRouteOptions = {}
+  const options: CanonicalRouteOptions = {}
   if (value.loginRequired !== undefined) options.loginRequired = value.loginRequired as boolean
   if (value.requireGET === true) options.requireGET = true
   if (value.requirePOST === true) options.requirePOST = true
@@ -71,14 +83,26 @@ export function checkRouteOptions (value: unknown, source: OptionsSource, known:
     requireDeprecation()
     options.methods = [methodName(source, 'require', value.require, known)]
   }
+  if (given.length > 0) options.restrictedBy = `${source.quoted}.${given[0]}`
   return options
 }
 
-function allowedBy (options: AjaxRouteOptions, headServed: boolean): AllowedMethods | null {
-  if (options.requireGET === true) return allowedMethods(['GET'], headServed)
-  if (options.requirePOST === true) return allowedMethods(['POST'], headServed)
-  if (options.methods !== undefined) return allowedMethods(options.methods, headServed)
-  return null
+function declaredMethods (options: AjaxRouteOptions): readonly string[] | null {
+  if (options.requireGET === true) return ['GET']
+  if (options.requirePOST === true) return ['POST']
+  return options.methods ?? null
+}
+
+/**
+ * The methods the route accepts. Its `Allow` names those it is registered for, as the router-level
+ * 405 does (a method it is not registered for gets that 405). A route registered for none of
+ * them (`requirePOST` on a GET route, as the seed allows) names what its options declare.
+ */
+function allowedBy (options: AjaxRouteOptions, shape: RouteShape): AllowedMethods | null {
+  const declared = declaredMethods(options)
+  if (declared === null) return null
+  const served = declared.filter((method) => shape.methods.includes(method))
+  return allowedMethods(served.length > 0 ? served : declared, shape.headServed)
 }
 
 function hasMethodRestriction (options: AjaxRouteOptions): boolean {
@@ -89,7 +113,7 @@ function hasMethodRestriction (options: AjaxRouteOptions): boolean {
  * Merges a route's own options over the plugin's `all` defaults: `loginRequired` key by key, the
  * method restriction as a whole (a route that names methods replaces the default's).
  */
-export function mergeRouteOptions (defaults: AjaxRouteOptions, own: AjaxRouteOptions): AjaxRouteOptions {
+export function mergeRouteOptions (defaults: CanonicalRouteOptions, own: CanonicalRouteOptions): CanonicalRouteOptions {
   const merged = hasMethodRestriction(own) ? { ...own } : { ...defaults, ...own }
   if (own.loginRequired === undefined && defaults.loginRequired !== undefined) merged.loginRequired = defaults.loginRequired
   return merged
@@ -97,8 +121,8 @@ export function mergeRouteOptions (defaults: AjaxRouteOptions, own: AjaxRouteOpt
 
 /** What the route is registered for: its methods, and whether its URL answers HEAD. */
 export interface RouteShape {
-  /** `null` for Fastify's HEAD twin of a GET route, which follows the GET route's options. */
-  methods: readonly string[] | null
+  /** The route's methods; for Fastify's HEAD twin of a GET route, the GET route's. */
+  methods: readonly string[]
   headServed: boolean
 }
 
@@ -106,11 +130,12 @@ export interface RouteShape {
  * Turns canonical options into the frozen settings the route's hooks use. A `methods` list that
  * shares none of the route's own methods is a mistake.
  */
-export function buildAjaxRoute (options: AjaxRouteOptions, source: OptionsSource, shape: RouteShape): AjaxRoute {
-  const allowed = allowedBy(options, shape.headServed)
+export function buildAjaxRoute (options: CanonicalRouteOptions, source: OptionsSource, shape: RouteShape): AjaxRoute {
+  const allowed = allowedBy(options, shape)
   const { methods } = shape
-  if (methods !== null && options.methods !== undefined && !methods.some((method) => allowed?.set.has(method))) {
-    fail(source, 'methods', `allows none of the route's methods (${methods.join(', ')})`)
+  if (options.methods !== undefined && !methods.some((method) => allowed?.set.has(method))) {
+    // Canonical `methods` always records the option it was written as.
+    source.fail(`${String(options.restrictedBy)} allows none of the route's methods (${methods.join(', ')})`)
   }
   return Object.freeze({ loginRequired: options.loginRequired === true, allowed })
 }

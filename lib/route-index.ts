@@ -20,6 +20,11 @@ export interface AppState {
   readonly prefixes: Array<{ prefix: string, writer: EnvelopeWriter }>
   /** Not-found contexts that already run the unmatched check. */
   readonly checked: WeakSet<object>
+  /**
+   * Whether a registration checks logins with strategies, which may answer by themselves; the
+   * not-found contexts then shape those answers of the router-level check.
+   */
+  strategies: boolean
 }
 
 const states = new WeakMap<object, AppState>()
@@ -54,7 +59,8 @@ export function appState (fastify: FastifyInstance): AppState {
       indexed: new Map(),
       caseSensitive: settings.caseSensitive !== false,
       prefixes: [],
-      checked: new WeakSet()
+      checked: new WeakSet(),
+      strategies: false
     }
     states.set(fastify.server, state)
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type FindMyWay from 'find-my-way'
+import { loginAnswerCheck, type AnswerCheck } from './auth'
 import type { Check } from './guard'
 import { allowHeader } from './methods'
 import { addUnmatchedCheck, copiesNotFoundContexts, notFoundContexts } from './not-found-contexts'
@@ -106,6 +107,16 @@ function findOtherMethod (state: AppState, requestMethod: string, path: string):
 }
 
 /**
+ * A login strategy may answer the router-level check by itself (a redirect to a login page); no
+ * ajax route's onSend runs there, so the not-found context runs the registration's instead.
+ */
+const shapeLoginAnswer: AnswerCheck = function shapeLoginAnswer (request, reply, payload, done) {
+  const answers = loginAnswerCheck(request)
+  if (answers === undefined) done(null, payload)
+  else answers(request, reply, payload, done)
+}
+
+/**
  * Adds the unmatched check to the not-found contexts that answer for `fastify`'s routes, once each.
  */
 function checkNotFoundContexts (fastify: FastifyInstance, state: AppState): void {
@@ -116,7 +127,7 @@ function checkNotFoundContexts (fastify: FastifyInstance, state: AppState): void
   for (const context of notFoundContexts(fastify)) {
     if (state.checked.has(context)) continue
     state.checked.add(context)
-    addUnmatchedCheck(context, check)
+    addUnmatchedCheck(context, check, state.strategies ? shapeLoginAnswer : null)
   }
 }
 

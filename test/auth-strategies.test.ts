@@ -3,6 +3,7 @@
 import fastifyCookie from '@fastify/cookie'
 import { Authenticator } from '@fastify/passport'
 import fastifySession, { type SessionStore } from '@fastify/session'
+import { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { Strategy as LocalStrategy } from 'passport-local'
 import t, { type Test } from 'tap'
@@ -166,7 +167,13 @@ t.test('strategies that call reply.redirect(\'/login\') get the 401 envelope and
     ['async, redirect then throw', async (_request, reply) => { reply.redirect('/login'); throw withError('anonymous') }],
     ['303 See Other', async (_request, reply) => reply.redirect('/login', 303)],
     ['307 with an absolute URL', async (_request, reply) => reply.redirect('https://sso.example/authorize?client=app', 307)],
-    ['code and location by hand', async (_request, reply) => reply.code(302).header('location', '/login').send()]
+    ['code and location by hand', async (_request, reply) => reply.code(302).header('location', '/login').send()],
+    // SPEC §4: any 3xx a strategy sends, with or without a location, whatever its body.
+    ['302 without a location', async (_request, reply) => reply.code(302).send()],
+    ['303 with text and no location', async (_request, reply) => reply.code(303).send('See /login')],
+    ['302 with an object and no location', async (_request, reply) => reply.code(302).send({ go: '/login' })],
+    ['302 with an HTML Buffer', async (_request, reply) => reply.code(302).header('location', '/login').send(Buffer.from('<html>login</html>'))],
+    ['302 with an HTML stream', async (_request, reply) => reply.code(302).header('location', '/login').send(Readable.from(['<html>login</html>']))]
   ]
   for (const [label, strategy] of forms) {
     const { app, handled } = await strategyApp(t, { authenticate: strategy, wwwAuthenticate: 'Bearer' })
@@ -178,6 +185,34 @@ t.test('strategies that call reply.redirect(\'/login\') get the 401 envelope and
     t.same(res.json(), UNAUTHORIZED, `${label}: the envelope`)
     t.equal(handled(), 0, `${label}: the handler never ran`)
   }
+})
+
+t.test('a strategy that redirects in the router-level check (a method the URL has no route for) gets the 401 envelope too', async (t) => {
+  const strategy: Strategy = async (request, reply) => {
+    const kind = header(request, 'x-kind')
+    if (kind === 'redirect') return reply.redirect('/login')
+    if (kind === 'bare-302') return reply.code(302).send()
+    if (kind !== 'member') throw withError('anonymous')
+  }
+  const { app } = await strategyApp(t, { authenticate: strategy, wwwAuthenticate: 'Bearer' })
+  for (const kind of ['redirect', 'bare-302', 'none']) {
+    const res = await app.inject({ method: 'POST', url: '/private', headers: { 'x-kind': kind } })
+    t.equal(res.statusCode, 401, `${kind}: 401`)
+    t.equal(res.headers['content-type'], JSON_TYPE, `${kind}: JSON`)
+    t.equal(res.headers.location, undefined, `${kind}: no location`)
+    t.equal(res.headers['www-authenticate'], 'Bearer', `${kind}: the challenge`)
+    t.equal(res.body, JSON.stringify(UNAUTHORIZED), `${kind}: the envelope`)
+  }
+  // A logged-in client learns which methods the URL has; an unknown URL keeps Fastify's 404.
+  const member = await app.inject({ method: 'POST', url: '/private', headers: { 'x-kind': 'member' } })
+  t.equal(member.statusCode, 405)
+  t.equal(member.headers.allow, 'GET, HEAD')
+  t.equal(member.headers['content-type'], JSON_TYPE)
+  t.equal(member.body, '{"status":"error","error":"Method not allowed"}')
+  const unknown = await app.inject({ method: 'POST', url: '/nowhere', headers: { 'x-kind': 'redirect' } })
+  t.equal(unknown.statusCode, 404)
+  t.equal(unknown.headers['content-type'], JSON_TYPE)
+  t.same(unknown.json(), { message: 'Route POST:/nowhere not found', error: 'Not Found', statusCode: 404 })
 })
 
 t.test('a route-level hook that redirects (the @fastify/passport README guard) also gets the 401 envelope', async (t) => {

@@ -48,6 +48,21 @@ t.test('requirePOST allows POST only; requireGET allows GET and HEAD only', asyn
   t.same((await app.inject('/get')).json(), 'got')
 })
 
+t.test('Allow names the listed methods the route is registered for, as the router-level 405 does', async (t) => {
+  const app = await buildApp(t)
+  app.route({ method: ['GET', 'POST', 'PUT'], url: '/extra', config: { ajax: { methods: ['GET', 'PATCH'] } }, handler: async () => 'got' })
+  app.route({ method: ['GET', 'POST'], url: '/post-only', config: { ajax: { methods: ['POST', 'PATCH'] } }, handler: async () => 'posted' })
+  await expect405(t, app, 'PUT', '/extra', 'GET, HEAD')
+  await expect405(t, app, 'PATCH', '/extra', 'GET, HEAD')
+  await expect405(t, app, 'GET', '/post-only', 'POST')
+  // Fastify's HEAD route of the GET route answers with the GET route's Allow.
+  const head = await app.inject({ method: 'HEAD', url: '/post-only' })
+  t.equal(head.statusCode, 405)
+  t.equal(head.headers.allow, 'POST')
+  t.equal(head.body, '')
+  t.same((await app.inject({ method: 'POST', url: '/post-only' })).json(), 'posted')
+})
+
 t.test('requirePOST on a route registered for GET only refuses every call with 405', async (t) => {
   const app = await buildApp(t)
   app.get('/misconfigured', { config: { ajax: { requirePOST: true } } }, async () => 'never')

@@ -21,7 +21,7 @@ const cases: Array<[string, unknown, string | string[], RegExp]> = [
   ['methods that is not a list', { methods: 'GET' }, 'GET', /config\.ajax\.methods must be a non-empty array/],
   ['an unknown require method', { require: 'YEET' }, 'GET', /config\.ajax\.require names unknown method 'YEET'/],
   ['methods that share nothing with the route', { methods: ['POST', 'PUT'] }, 'GET', /route GET \/x: config\.ajax\.methods allows none of the route's methods \(GET\)/],
-  ['require that shares nothing with the route', { require: 'DELETE' }, ['GET', 'POST'], /config\.ajax\.methods allows none of the route's methods \(GET, POST\)/]
+  ['require that shares nothing with the route', { require: 'DELETE' }, ['GET', 'POST'], /^fastify-ajaxutils: route GET,POST \/x: config\.ajax\.require allows none of the route's methods \(GET, POST\)$/]
 ]
 
 for (const [kind, ajax, method, message] of cases) {
@@ -30,6 +30,23 @@ for (const [kind, ajax, method, message] of cases) {
     t.throws(() => app.route({ method: method as 'GET', url: '/x', config: { ajax: ajax as never }, handler: async () => 'x' }), {
       code: 'FST_AJAX_ROUTE_OPTION',
       message
+    })
+  })
+}
+
+for (const [kind, all] of [['methods', { methods: ['POST'] }], ['require', { require: 'POST' }]] as const) {
+  t.test(`plugin option all.${kind} that shares nothing with a route names the route and the plugin option`, async (t) => {
+    const app = await buildApp(t, { all })
+    t.throws(() => app.get('/x', async () => 'x'), {
+      code: 'FST_AJAX_ROUTE_OPTION',
+      message: `fastify-ajaxutils: route GET /x: plugin option all.${kind} allows none of the route's methods (GET)`
+    })
+    // A route's own restriction replaces the plugin's, and is named as the route wrote it.
+    t.throws(() => app.get('/own', { config: { ajax: { methods: ['PUT'] } } }, async () => 'x'), {
+      message: 'fastify-ajaxutils: route GET /own: config.ajax.methods allows none of the route\'s methods (GET)'
+    })
+    t.throws(() => app.get('/login', { config: { ajax: { loginRequired: true } } }, async () => 'x'), {
+      message: `fastify-ajaxutils: route GET /login: plugin option all.${kind} allows none of the route's methods (GET)`
     })
   })
 }

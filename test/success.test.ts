@@ -1,4 +1,5 @@
 // SPEC §3: what an ajax route answers for each kind of handler result.
+import { Readable } from 'node:stream'
 import t from 'tap'
 import ajaxutils from '../index'
 import { buildApp, expectAnswer, JSON_TYPE, logCapture } from './helpers'
@@ -197,6 +198,16 @@ t.test('reply.code(n).send(x) is like JsonResponse(x, { status: n })', async (t)
   }
 })
 
+t.test('text typed as JSON that does not read as JSON is the error as a string: the envelope stays JSON', async (t) => {
+  const app = await buildApp(t)
+  app.get('/empty', { config: { ajax: true } }, async (_request, reply) => reply.code(400).type('application/json').send(''))
+  app.get('/words', { config: { ajax: true } }, async (_request, reply) => reply.code(422).type('application/json').send('name missing'))
+  app.get('/cut', { config: { ajax: true } }, async (_request, reply) => reply.code(400).type('application/problem+json').send('{"field":'))
+  await expectAnswer(t, app, '/empty', { status: 400, body: '{"status":"error","error":""}' })
+  await expectAnswer(t, app, '/words', { status: 422, body: '{"status":"error","error":"name missing"}' })
+  await expectAnswer(t, app, '/cut', { status: 400, body: '{"status":"error","error":"{\\"field\\":"}' })
+})
+
 t.test('a string sent with a JSON content type of its own is passed through as JSON', async (t) => {
   const app = await buildApp(t)
   app.get('/cached', { config: { ajax: true } }, async (_request, reply) => reply.type('application/json').send('{"cached":true}'))
@@ -322,6 +333,39 @@ t.test('a redirect on an ajax route answers the 401 envelope, without location',
     t.equal(res.headers.location, undefined, url)
     t.same(res.json(), { status: 'error', error: 'Unauthorized' }, url)
   }
+  const notModified = await app.inject('/not-modified')
+  t.equal(notModified.statusCode, 304)
+  t.equal(notModified.body, '')
+})
+
+t.test('a redirect with a Buffer or stream body is no redirect either; the stream is closed, not sent', async (t) => {
+  const app = await buildApp(t)
+  const stream = Readable.from(['<html>moved</html>'])
+  let cancelled = false
+  const webStream = new ReadableStream({ cancel () { cancelled = true } })
+  app.get('/buffer', { config: { ajax: true } }, async (_request, reply) => reply.code(301).header('location', '/new').send(Buffer.from('<html>moved</html>')))
+  app.get('/stream', { config: { ajax: true } }, async (_request, reply) => reply.code(302).header('location', '/new').send(stream))
+  app.get('/web-stream', { config: { ajax: true } }, async (_request, reply) => reply.code(307).header('location', '/new').send(webStream))
+  for (const url of ['/buffer', '/stream', '/web-stream']) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, 401, url)
+    t.equal(res.headers['content-type'], JSON_TYPE, url)
+    t.equal(res.headers.location, undefined, `${url}: no location`)
+    t.equal(res.body, '{"status":"error","error":"Unauthorized"}', url)
+  }
+  t.equal(stream.destroyed, true)
+  t.equal(cancelled, true)
+})
+
+t.test('a 3xx without a location is an answer like a 2xx: JSON, and 304 stays empty', async (t) => {
+  const app = await buildApp(t)
+  app.get('/choices', { config: { ajax: true } }, async (_request, reply) => reply.code(300).send('pick one'))
+  app.get('/choices-returned', { config: { ajax: true } }, async (_request, reply) => { reply.code(300); return 'pick one' })
+  app.get('/choices-tuple', { config: { ajax: true } }, async () => ['pick one', 300])
+  app.get('/empty', { config: { ajax: true } }, async (_request, reply) => reply.code(302).send())
+  app.get('/not-modified', { config: { ajax: true } }, async (_request, reply) => reply.code(304).send('stale'))
+  for (const url of ['/choices', '/choices-returned', '/choices-tuple']) await expectAnswer(t, app, url, { status: 300, body: '"pick one"' })
+  await expectAnswer(t, app, '/empty', { status: 302, body: 'null' })
   const notModified = await app.inject('/not-modified')
   t.equal(notModified.statusCode, 304)
   t.equal(notModified.body, '')
