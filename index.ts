@@ -8,7 +8,7 @@ import { createLoginCheck } from './lib/guard'
 import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from './lib/http'
 import { parse, stringify } from './lib/json'
 import { addEnvelopeSchemas, createOpenApiDocs } from './lib/openapi'
-import { normalizePluginOptions } from './lib/options'
+import { checksBeforeBody, normalizePluginOptions } from './lib/options'
 import { createOnSend } from './lib/response'
 // Imported under names no other plugin's augmentation of 'fastify' can shadow (@fastify/helmet
 // declares a RouteOptions there, which a plain alias would resolve to).
@@ -42,7 +42,7 @@ async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOpti
   const tools = { writer, stringify: settings.stringify, contentTypeOf: createContentTypeReader() }
   const onSend = createOnSend(tools)
   const login = createLoginCheck(auth, writer, onSend)
-  if (auth !== null) state.strategies = true
+  if (auth !== null && checksBeforeBody(settings)) state.strategies = true
   if (settings.all !== null) answerUnknownUrls(fastify, state, writer)
   installUnmatchedChecks(fastify, state)
   addEnvelopeSchemas(fastify)

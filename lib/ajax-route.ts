@@ -2,7 +2,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 import { chainErrorHandlers, createErrorHandler } from './error-handler'
 import { createGuard, type LoginCheck } from './guard'
 import { routeMethods } from './methods'
-import type { AjaxutilsSettings } from './options'
+import { checksBeforeBody, type AjaxutilsSettings } from './options'
 import { createPrepare, schemaWriter, type ResponseTools } from './response'
 import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource, type AjaxRoute, type CanonicalRouteOptions } from './route-config'
 import { indexAjaxRoute, type AppState } from './route-index'
@@ -115,7 +115,7 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
     // Last of its stage, after a preHandler guard: what earlier hooks send is Fastify's to write.
     route.preHandler = [...hooksOf(route.preHandler), installed.prepare]
     route[kInstalled] = installed
-    const earlyLogin = ajax.loginRequired && (settings.hook === 'onRequest' || settings.hook === 'preParsing')
+    const earlyLogin = ajax.loginRequired && checksBeforeBody(settings)
     indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? login : null })
     if (!isHeadTwin) document(route, ajax)
   }

@@ -71,6 +71,14 @@ function checkJson (value: unknown): Stringify {
 }
 
 /** Checks plugin options up front and returns frozen settings; the caller's object is not touched. */
+/**
+ * Whether the login check runs before the body is read (onRequest, preParsing): only then does it
+ * also run for a method the URL has no route for, ahead of the router-level 405.
+ */
+export function checksBeforeBody (settings: AjaxutilsSettings): boolean {
+  return settings.hook === 'onRequest' || settings.hook === 'preParsing'
+}
+
 export function normalizePluginOptions (value: unknown, knownMethods: ReadonlySet<string>): AjaxutilsSettings {
   const options = value
   if (!isPlainObject(options)) fail('object expected: pass plugin options as a plain object')

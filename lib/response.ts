@@ -165,14 +165,17 @@ export function createOnSend (tools: ResponseTools) {
     if (status === 401) writer.challenge(reply)
     // A redirect would take fetch() to an HTML login page: an ajax route answers 401 instead,
     // whatever the body, and so does any 3xx a login strategy sends.
-    if (status >= 300 && status < 400 && (reply.hasHeader('location') || isInLoginCheck(request))) {
-      reply.removeHeader('location')
-      discard(payload)
-      done(null, writer.finalText(request, reply, 401, 'Unauthorized'))
+    if (isRedirect(status) && (reply.hasHeader('location') || isInLoginCheck(request))) {
+      answerRedirect(request, reply, payload, done)
       return
     }
     const isText = typeof payload === 'string'
     if (!isText && payload !== undefined && payload !== null) {
+      // A web Response brings its own status and headers, which Fastify copies after this hook.
+      if (isWebResponse(payload) && isRedirect(payload.status) && (payload.headers.has('location') || isInLoginCheck(request))) {
+        answerRedirect(request, reply, payload.body, done)
+        return
+      }
       done(null, writer.sendable(payload))
       return
     }
@@ -193,6 +196,12 @@ export function createOnSend (tools: ResponseTools) {
     const errorJson = isJsonType(textTypeOf(reply, contentTypeOf)) && readsAsJson(payload as string) ? payload as string : JSON.stringify(payload)
     done(null, writer.json(request, reply, status, errorJson))
   }
+
+  function answerRedirect (request: FastifyRequest, reply: FastifyReply, body: unknown, done: OnSendDone): void {
+    reply.removeHeader('location')
+    discard(body)
+    done(null, writer.finalText(request, reply, 401, 'Unauthorized'))
+  }
 }
 
 /** Whether text a handler or hook typed as JSON parses (only error answers pay for the check). */
@@ -203,6 +212,15 @@ function readsAsJson (text: string): boolean {
   } catch {
     return false
   }
+}
+
+function isRedirect (status: number): boolean {
+  return status >= 300 && status < 400
+}
+
+/** A fetch `Response` sent as the body, recognised as Fastify recognises it. */
+function isWebResponse (payload: object): payload is Response {
+  return Object.prototype.toString.call(payload) === '[object Response]'
 }
 
 /** A body that will not be sent: a stream is closed, so that the file or socket behind it is let go. */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type FindMyWay from 'find-my-way'
 import { loginAnswerCheck, type AnswerCheck } from './auth'
 import type { Check } from './guard'
-import { allowHeader } from './methods'
+import { allowHeader, type AllowedMethods } from './methods'
 import { addUnmatchedCheck, copiesNotFoundContexts, notFoundContexts } from './not-found-contexts'
 import type { AppState, IndexedRoute } from './route-index'
 
@@ -61,7 +61,10 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
   }
 
   function answerMethod (request: FastifyRequest, reply: FastifyReply, route: IndexedRoute, path: string): void {
-    reply.header('allow', allowAt(path))
+    // No method here would succeed only when the URL's ajax routes allow none they are registered
+    // for (requirePOST on a GET route): like the route itself, name what its options declare.
+    const allow = allowAt(path)
+    reply.header('allow', allow !== '' ? allow : (route.allowed as AllowedMethods).header)
     // A not-found context runs no ajax route's onSend hook: the body leaves as sent here.
     reply.send(route.writer.finalText(request, reply, 405, 'Method not allowed'))
   }

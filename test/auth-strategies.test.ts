@@ -160,6 +160,12 @@ t.test('strategy messages are never sent but logged with the request id', async 
 })
 
 t.test('strategies that call reply.redirect(\'/login\') get the 401 envelope and no location header', async (t) => {
+  const streams: Readable[] = []
+  const htmlStream = (): Readable => {
+    const stream = Readable.from(['<html>login</html>'])
+    streams.push(stream)
+    return stream
+  }
   const forms: Array<[string, Strategy]> = [
     ['async, returns the reply', async (_request, reply) => reply.redirect('/login')],
     ['callback, never calls done', (_request, reply) => { reply.redirect('/login') }],
@@ -173,7 +179,9 @@ t.test('strategies that call reply.redirect(\'/login\') get the 401 envelope and
     ['303 with text and no location', async (_request, reply) => reply.code(303).send('See /login')],
     ['302 with an object and no location', async (_request, reply) => reply.code(302).send({ go: '/login' })],
     ['302 with an HTML Buffer', async (_request, reply) => reply.code(302).header('location', '/login').send(Buffer.from('<html>login</html>'))],
-    ['302 with an HTML stream', async (_request, reply) => reply.code(302).header('location', '/login').send(Readable.from(['<html>login</html>']))]
+    ['302 with an HTML stream', async (_request, reply) => reply.code(302).header('location', '/login').send(htmlStream())],
+    ['a fetch Response redirect', async (_request, reply) => reply.send(new Response('<html>login</html>', { status: 302, headers: { location: '/login' } }))],
+    ['a fetch Response 303 without a location', async (_request, reply) => reply.send(new Response(null, { status: 303 }))]
   ]
   for (const [label, strategy] of forms) {
     const { app, handled } = await strategyApp(t, { authenticate: strategy, wwwAuthenticate: 'Bearer' })
@@ -185,6 +193,8 @@ t.test('strategies that call reply.redirect(\'/login\') get the 401 envelope and
     t.same(res.json(), UNAUTHORIZED, `${label}: the envelope`)
     t.equal(handled(), 0, `${label}: the handler never ran`)
   }
+  t.equal(streams.length, 1)
+  t.equal(streams[0].destroyed, true, 'the stream a strategy redirected with is closed, not sent')
 })
 
 t.test('a strategy that redirects in the router-level check (a method the URL has no route for) gets the 401 envelope too', async (t) => {

@@ -346,7 +346,12 @@ t.test('a redirect with a Buffer or stream body is no redirect either; the strea
   app.get('/buffer', { config: { ajax: true } }, async (_request, reply) => reply.code(301).header('location', '/new').send(Buffer.from('<html>moved</html>')))
   app.get('/stream', { config: { ajax: true } }, async (_request, reply) => reply.code(302).header('location', '/new').send(stream))
   app.get('/web-stream', { config: { ajax: true } }, async (_request, reply) => reply.code(307).header('location', '/new').send(webStream))
-  for (const url of ['/buffer', '/stream', '/web-stream']) {
+  // A fetch Response carries its status and location itself; Fastify copies them after onSend.
+  let responseCancelled = false
+  const responseBody = new ReadableStream({ cancel () { responseCancelled = true } })
+  app.get('/response', { config: { ajax: true } }, async (_request, reply) => reply.send(new Response(responseBody, { status: 302, headers: { location: '/new' } })))
+  app.get('/response-moved', { config: { ajax: true } }, async () => new Response(null, { status: 301, headers: { location: '/new' } }))
+  for (const url of ['/buffer', '/stream', '/web-stream', '/response', '/response-moved']) {
     const res = await app.inject(url)
     t.equal(res.statusCode, 401, url)
     t.equal(res.headers['content-type'], JSON_TYPE, url)
@@ -355,6 +360,19 @@ t.test('a redirect with a Buffer or stream body is no redirect either; the strea
   }
   t.equal(stream.destroyed, true)
   t.equal(cancelled, true)
+  t.equal(responseCancelled, true)
+})
+
+t.test('a fetch Response that is no redirect is sent as it is', async (t) => {
+  const app = await buildApp(t)
+  app.get('/page', { config: { ajax: true } }, async () => new Response('<p>hi</p>', { status: 200, headers: { 'content-type': 'text/html' } }))
+  app.get('/not-modified', { config: { ajax: true } }, async () => new Response(null, { status: 304 }))
+  app.get('/choices', { config: { ajax: true } }, async () => new Response('["a","b"]', { status: 300, headers: { 'content-type': 'application/json' } }))
+  await expectAnswer(t, app, '/page', { status: 200, type: 'text/html', body: '<p>hi</p>' })
+  await expectAnswer(t, app, '/choices', { status: 300, type: 'application/json', body: '["a","b"]' })
+  const notModified = await app.inject('/not-modified')
+  t.equal(notModified.statusCode, 304)
+  t.equal(notModified.body, '')
 })
 
 t.test('a 3xx without a location is an answer like a 2xx: JSON, and 304 stays empty', async (t) => {
