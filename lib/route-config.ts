@@ -105,16 +105,12 @@ function allowedBy (options: AjaxRouteOptions, shape: RouteShape): AllowedMethod
   return allowedMethods(served.length > 0 ? served : declared, shape.headServed)
 }
 
-function hasMethodRestriction (options: AjaxRouteOptions): boolean {
-  return options.requireGET === true || options.requirePOST === true || options.methods !== undefined
-}
-
 /**
  * Merges a route's own options over the plugin's `all` defaults: `loginRequired` key by key, the
  * method restriction as a whole (a route that names methods replaces the default's).
  */
 export function mergeRouteOptions (defaults: CanonicalRouteOptions, own: CanonicalRouteOptions): CanonicalRouteOptions {
-  const merged = hasMethodRestriction(own) ? { ...own } : { ...defaults, ...own }
+  const merged = declaredMethods(own) !== null ? { ...own } : { ...defaults, ...own }
   if (own.loginRequired === undefined && defaults.loginRequired !== undefined) merged.loginRequired = defaults.loginRequired
   return merged
 }
