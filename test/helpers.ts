@@ -65,7 +65,8 @@ export interface ExpectedAnswer {
   status: number
   body: string
   type?: string
-  headers?: Record<string, string>
+  /** Further headers it must carry; `undefined` for one it must not. */
+  headers?: Record<string, string | undefined>
 }
 
 /** Sends `url` to `app` and checks the whole answer against `expected`. */
