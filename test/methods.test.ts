@@ -59,6 +59,7 @@ t.test('Allow names the listed methods the route is registered for, as the route
   const head = await app.inject({ method: 'HEAD', url: '/post-only' })
   t.equal(head.statusCode, 405)
   t.equal(head.headers.allow, 'POST')
+  t.equal(head.headers['content-type'], JSON_TYPE)
   t.equal(head.body, '')
   t.same((await app.inject({ method: 'POST', url: '/post-only' })).json(), 'posted')
 })
