@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { createOnRoute } from './lib/ajax-route'
-import { buildAuthHook } from './lib/auth'
-import { createContentTypeReader } from './lib/content-type'
+import { buildAuthHook, createLoginCheck } from './lib/checks'
 import { createEnvelopeWriter } from './lib/envelope'
-import { createLoginCheck } from './lib/guard'
-import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from './lib/http'
+import { createContentTypeReader } from './lib/fastify-internals'
 import { parse, stringify } from './lib/json'
 import { addEnvelopeSchemas, createOpenApiDocs } from './lib/openapi'
 import { checksBeforeBody, normalizePluginOptions } from './lib/options'
-import { createOnSend } from './lib/response'
+import { createOnSend, Http404 as Http404Class, JsonResponse as JsonResponseClass } from './lib/reply'
+import { createOnRoute } from './lib/route'
+import { answerUnknownUrls, appState, installUnmatchedChecks } from './lib/router'
 // Imported under names no other plugin's augmentation of 'fastify' can shadow (@fastify/helmet
 // declares a RouteOptions there, which a plain alias would resolve to).
 import type {
@@ -19,8 +18,6 @@ import type {
   AjaxRouteOptions as AjaxutilsRouteOptions,
   AjaxutilsOptions as AjaxutilsPluginOptions
 } from './lib/types'
-import { answerUnknownUrls, appState } from './lib/route-index'
-import { installUnmatchedChecks } from './lib/unmatched'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { defaultMessage, type EnvelopeWriter, type ErrorExtras } from './envelope'
-import { isPlainObject, isValidHeader } from './http'
+import { isPlainObject } from './options'
+import { isValidHeader } from './reply'
 
 type ErrorHandler = (this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { AjaxRoute } from './route-config'
+import type { AjaxRoute } from './options'
 
 /** The error envelope as a shared JSON schema: `$ref: 'AjaxError#'`. */
 export const AJAX_ERROR_SCHEMA = Object.freeze({

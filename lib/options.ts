@@ -1,8 +1,171 @@
-import { FST_AJAX_JSON_WRITER, FST_AJAX_PLUGIN_OPTION } from './errors'
-import { isPlainObject } from './http'
+import { createDeprecation } from 'process-warning'
+import { FST_AJAX_JSON_WRITER, FST_AJAX_PLUGIN_OPTION, FST_AJAX_ROUTE_OPTION } from './errors'
 import { stringify as defaultStringify, type Stringify } from './json'
-import { checkRouteOptions, type CanonicalRouteOptions } from './route-config'
-import type { AjaxAuthStrategy, AjaxCheckHook } from './types'
+import type { AjaxAuthStrategy, AjaxCheckHook, AjaxRouteOptions } from './types'
+
+export function isPlainObject (value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** The set of methods an ajax route accepts, and the `Allow` header that names it. */
+export interface AllowedMethods {
+  readonly set: ReadonlySet<string>
+  readonly header: string
+}
+
+/** A stable `Allow` value: method names in alphabetical order. */
+export function allowHeader (methods: Iterable<string>): string {
+  return [...methods].sort().join(', ')
+}
+
+/**
+ * Adds HEAD wherever GET is, since HTTP ties HEAD to GET. The header names HEAD only when the
+ * route answers it (Fastify's HEAD twin of a GET route, unless `exposeHeadRoutes` is off).
+ */
+export function allowedMethods (methods: Iterable<string>, headServed: boolean): AllowedMethods {
+  const set = new Set(methods)
+  if (set.has('GET')) set.add('HEAD')
+  const named = headServed ? set : [...set].filter((method) => method !== 'HEAD')
+  return Object.freeze({ set, header: allowHeader(named) })
+}
+
+export function routeMethods (method: string | readonly string[]): readonly string[] {
+  return typeof method === 'string' ? [method] : method
+}
+
+/** A route's ajax settings, decided once when the route is registered. */
+export interface AjaxRoute {
+  readonly loginRequired: boolean
+  /** `null` when the route accepts every method it is registered for. */
+  readonly allowed: AllowedMethods | null
+}
+
+const ROUTE_KEYS = new Set(['loginRequired', 'requireGET', 'requirePOST', 'methods', 'require'])
+const METHOD_KEYS = ['requireGET', 'requirePOST', 'methods', 'require'] as const
+
+const requireDeprecation = createDeprecation({
+  code: 'FSTAJAX_DEP001',
+  message: 'config.ajax.require is deprecated: use config.ajax.methods, which takes a list'
+})
+
+/** Where options come from: how messages name them (`config.ajax` or `all`) and which error to raise. */
+export interface OptionsSource {
+  readonly name: string
+  /** How a message about a route names these options (`all` is the plugin's option there). */
+  readonly quoted: string
+  fail (problem: string): never
+}
+
+/** The source of a route's `config.ajax`: errors name the route. */
+export function routeSource (route: string): OptionsSource {
+  return {
+    name: 'config.ajax',
+    quoted: 'config.ajax',
+    fail (problem) { throw new FST_AJAX_ROUTE_OPTION(route, problem) }
+  }
+}
+
+/**
+ * Options in canonical form. `restrictedBy` is the option their method restriction was written
+ * as (`config.ajax.require`, `plugin option all.methods`), so that a route's startup error names
+ * what the user wrote rather than the canonical `methods`.
+ */
+export interface CanonicalRouteOptions extends AjaxRouteOptions {
+  restrictedBy?: string
+}
+
+function failOption (source: OptionsSource, key: string | null, problem: string): never {
+  return source.fail(`${key === null ? source.name : `${source.name}.${key}`} ${problem}`)
+}
+
+function methodName (source: OptionsSource, key: string, value: unknown, known: ReadonlySet<string>): string {
+  if (typeof value !== 'string') failOption(source, key, `must hold method names, got ${typeof value}`)
+  const method = value.toUpperCase()
+  if (!known.has(method)) failOption(source, key, `names unknown method '${value}'`)
+  return method
+}
+
+/**
+ * Checks a `config.ajax` object (or the plugin's `all`) and returns it in canonical form: method
+ * names upper case, `require` turned into `methods`. Throws naming the route and the option.
+ */
+export function checkRouteOptions (value: unknown, source: OptionsSource, known: ReadonlySet<string>): CanonicalRouteOptions {
+  if (!isPlainObject(value)) failOption(source, null, 'must be true, false or an object')
+  for (const key of Object.keys(value)) {
+    if (!ROUTE_KEYS.has(key)) failOption(source, null, `has unknown option '${key}'`)
+  }
+  for (const key of ['loginRequired', 'requireGET', 'requirePOST'] as const) {
+    if (value[key] !== undefined && typeof value[key] !== 'boolean') failOption(source, key, `must be a boolean, got ${typeof value[key]}`)
+  }
+  const given = METHOD_KEYS.filter((key) => value[key] !== undefined && value[key] !== false)
+  if (given.length > 1) failOption(source, given[1], `cannot be combined with ${given[0]}: give one method restriction`)
+
+  const options: CanonicalRouteOptions = {}
+  if (value.loginRequired !== undefined) options.loginRequired = value.loginRequired as boolean
+  if (value.requireGET === true) options.requireGET = true
+  if (value.requirePOST === true) options.requirePOST = true
+  if (value.methods !== undefined) {
+    if (!Array.isArray(value.methods) || value.methods.length === 0) failOption(source, 'methods', 'must be a non-empty array of method names')
+    options.methods = value.methods.map((method: unknown) => methodName(source, 'methods', method, known))
+  }
+  if (value.require !== undefined) {
+    requireDeprecation()
+    options.methods = [methodName(source, 'require', value.require, known)]
+  }
+  if (given.length > 0) options.restrictedBy = `${source.quoted}.${given[0]}`
+  return options
+}
+
+function declaredMethods (options: AjaxRouteOptions): readonly string[] | null {
+  if (options.requireGET === true) return ['GET']
+  if (options.requirePOST === true) return ['POST']
+  return options.methods ?? null
+}
+
+/**
+ * The methods the route accepts. Its `Allow` names those it is registered for, as the router-level
+ * 405 does (a method it is not registered for gets that 405). A route registered for none of
+ * them (`requirePOST` on a GET route, as the seed allows) names what its options declare.
+ */
+function allowedBy (options: AjaxRouteOptions, shape: RouteShape): AllowedMethods | null {
+  const declared = declaredMethods(options)
+  if (declared === null) return null
+  const served = declared.filter((method) => shape.methods.includes(method))
+  return allowedMethods(served.length > 0 ? served : declared, shape.headServed)
+}
+
+/**
+ * Merges a route's own options over the plugin's `all` defaults: `loginRequired` key by key, the
+ * method restriction as a whole (a route that names methods replaces the default's).
+ */
+export function mergeRouteOptions (defaults: CanonicalRouteOptions, own: CanonicalRouteOptions): CanonicalRouteOptions {
+  const merged = declaredMethods(own) !== null ? { ...own } : { ...defaults, ...own }
+  if (own.loginRequired === undefined && defaults.loginRequired !== undefined) merged.loginRequired = defaults.loginRequired
+  return merged
+}
+
+/** What the route is registered for: its methods, and whether its URL answers HEAD. */
+export interface RouteShape {
+  /** The route's methods; for Fastify's HEAD twin of a GET route, the GET route's. */
+  methods: readonly string[]
+  headServed: boolean
+}
+
+/**
+ * Turns canonical options into the frozen settings the route's hooks use. A `methods` list that
+ * shares none of the route's own methods is a mistake.
+ */
+export function buildAjaxRoute (options: CanonicalRouteOptions, source: OptionsSource, shape: RouteShape): AjaxRoute {
+  const allowed = allowedBy(options, shape)
+  const { methods } = shape
+  if (options.methods !== undefined && !methods.some((method) => allowed?.set.has(method))) {
+    // Canonical `methods` always records the option it was written as.
+    source.fail(`${String(options.restrictedBy)} allows none of the route's methods (${methods.join(', ')})`)
+  }
+  return Object.freeze({ loginRequired: options.loginRequired === true, allowed })
+}
 
 /** Plugin options, checked and with defaults filled in. */
 export interface AjaxutilsSettings {
@@ -26,30 +189,30 @@ const OPTION_KEYS = new Set([
   'all', 'authenticate', 'relation', 'hook', 'wwwAuthenticate', 'debug', 'requestId', 'json', ...FASTIFY_KEYS
 ])
 
-function fail (problem: string): never {
+function failPlugin (problem: string): never {
   throw new FST_AJAX_PLUGIN_OPTION(problem)
 }
 
 function checkBoolean (options: Record<string, unknown>, key: string): boolean {
   const value = options[key]
   if (value === undefined) return false
-  if (typeof value !== 'boolean') fail(`${key} must be a boolean, got ${typeof value}`)
+  if (typeof value !== 'boolean') failPlugin(`${key} must be a boolean, got ${typeof value}`)
   return value
 }
 
 function checkAll (value: unknown, known: ReadonlySet<string>): CanonicalRouteOptions | null {
   if (value === undefined || value === false) return null
   if (value === true) return {}
-  return checkRouteOptions(value, { name: 'all', quoted: 'plugin option all', fail }, known)
+  return checkRouteOptions(value, { name: 'all', quoted: 'plugin option all', fail: failPlugin }, known)
 }
 
 function checkAuthenticate (value: unknown): readonly AjaxAuthStrategy[] | null {
   if (value === undefined) return null
   const strategies = Array.isArray(value) ? value : [value]
-  if (strategies.length === 0) fail('authenticate must name at least one strategy')
+  if (strategies.length === 0) failPlugin('authenticate must name at least one strategy')
   strategies.forEach((strategy: unknown, index) => {
     if (typeof strategy !== 'function') {
-      fail(`authenticate${Array.isArray(value) ? `[${index}]` : ''} must be a function, got ${typeof strategy}`)
+      failPlugin(`authenticate${Array.isArray(value) ? `[${index}]` : ''} must be a function, got ${typeof strategy}`)
     }
   })
   return Object.freeze([...strategies])
@@ -57,9 +220,9 @@ function checkAuthenticate (value: unknown): readonly AjaxAuthStrategy[] | null 
 
 function checkJson (value: unknown): Stringify {
   if (value === undefined) return defaultStringify
-  if (!isPlainObject(value) || typeof value.stringify !== 'function') fail('json must be an object with a stringify function')
+  if (!isPlainObject(value) || typeof value.stringify !== 'function') failPlugin('json must be an object with a stringify function')
   for (const key of Object.keys(value)) {
-    if (key !== 'stringify') fail(`json has unknown key '${key}': request bodies stay with Fastify's parser`)
+    if (key !== 'stringify') failPlugin(`json has unknown key '${key}': request bodies stay with Fastify's parser`)
   }
   const custom = value.stringify as (data: unknown) => unknown
   // Anything but text would be sent as something else, or break the answer: refuse it per call.
@@ -81,17 +244,17 @@ export function checksBeforeBody (settings: AjaxutilsSettings): boolean {
 
 export function normalizePluginOptions (value: unknown, knownMethods: ReadonlySet<string>): AjaxutilsSettings {
   const options = value
-  if (!isPlainObject(options)) fail('object expected: pass plugin options as a plain object')
+  if (!isPlainObject(options)) failPlugin('object expected: pass plugin options as a plain object')
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) fail(`'${key}' is unknown`)
+    if (!OPTION_KEYS.has(key)) failPlugin(`'${key}' is unknown`)
   }
   const relation = options.relation === undefined ? 'or' : options.relation
-  if (relation !== 'or' && relation !== 'and') fail(`relation must be 'or' or 'and', got ${String(relation)}`)
+  if (relation !== 'or' && relation !== 'and') failPlugin(`relation must be 'or' or 'and', got ${String(relation)}`)
   const hook = options.hook === undefined ? 'onRequest' : options.hook
-  if (!HOOKS.includes(hook as AjaxCheckHook)) fail(`hook must be one of ${HOOKS.join(', ')}, got ${String(hook)}`)
+  if (!HOOKS.includes(hook as AjaxCheckHook)) failPlugin(`hook must be one of ${HOOKS.join(', ')}, got ${String(hook)}`)
   const wwwAuthenticate = options.wwwAuthenticate
   if (wwwAuthenticate !== undefined && (typeof wwwAuthenticate !== 'string' || !HEADER_VALUE.test(wwwAuthenticate))) {
-    fail('wwwAuthenticate must be a non-empty string that is a valid header value')
+    failPlugin('wwwAuthenticate must be a non-empty string that is a valid header value')
   }
   return Object.freeze({
     all: checkAll(options.all, knownMethods),

@@ -1,9 +1,8 @@
 // The plugin reads a reply's content type from where Fastify keeps the reply's headers
-// (lib/content-type.ts). If a Fastify update moves them, the first test here fails first.
+// (lib/fastify-internals.ts). If a Fastify update moves them, the first test here fails first.
 import Fastify, { type FastifyReply } from 'fastify'
 import t from 'tap'
-import { createContentTypeReader, REPLY_HEADERS } from '../lib/content-type'
-import { fastifySymbol } from '../lib/fastify-internals'
+import { createContentTypeReader, fastifySymbol, REPLY_HEADERS } from '../lib/fastify-internals'
 import { buildApp, expectAnswer } from './helpers'
 
 t.test('Fastify keeps a reply\'s headers by lower-case name in an object under its symbol', async (t) => {

@@ -1,7 +1,7 @@
 // SPEC §1: what the package exports, touched one by one.
 import t from 'tap'
 import ajaxutils from '../index'
-import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from '../lib/http'
+import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from '../lib/reply'
 import { parse, stringify } from '../lib/json'
 
 t.test('the plugin is the module itself, its default export and its named export ajaxutils', async (t) => {

@@ -1,13 +1,11 @@
-// One of the plugin's two uses of Fastify internals (lib/not-found-contexts.ts; the other is
-// lib/content-type.ts). If a Fastify update moves the not-found contexts, these tests fail first,
+// One of the plugin's two uses of Fastify internals (lib/fastify-internals.ts lists them all;
+// this one is its not-found contexts). If a Fastify update moves the not-found contexts, these tests fail first,
 // and say where to look.
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'
-import { fastifySymbol } from '../lib/fastify-internals'
-import { CHILDREN, copiesNotFoundContexts, NOT_FOUND_CONTEXT, notFoundContexts } from '../lib/not-found-contexts'
-import { appState } from '../lib/route-index'
-import { checkCalledNotFound } from '../lib/unmatched'
+import { CHILDREN, copiesNotFoundContexts, fastifySymbol, NOT_FOUND_CONTEXT, notFoundContexts } from '../lib/fastify-internals'
+import { appState, checkCalledNotFound } from '../lib/router'
 import { buildApp, JSON_TYPE } from './helpers'
 
 t.test('Fastify keeps each instance\'s not-found context, with its hooks, and its children where the plugin reads them', async (t) => {

@@ -1,11 +1,9 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { chainErrorHandlers, createErrorHandler } from './error-handler'
-import { createGuard, type LoginCheck } from './guard'
-import { routeMethods } from './methods'
-import { checksBeforeBody, type AjaxutilsSettings } from './options'
-import { createPrepare, schemaWriter, type ResponseTools } from './response'
-import { buildAjaxRoute, checkRouteOptions, mergeRouteOptions, routeSource, type AjaxRoute, type CanonicalRouteOptions } from './route-config'
-import { indexAjaxRoute, type AppState } from './route-index'
+import { createGuard, type LoginCheck } from './checks'
+import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions } from './options'
+import { createPrepare, schemaWriter, type ResponseTools } from './reply'
+import { indexAjaxRoute, type AppState } from './router'
 
 type Hook = (...args: never[]) => unknown
 
