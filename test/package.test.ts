@@ -116,9 +116,12 @@ t.test('the published package works in CommonJS, ESM and strict TypeScript proje
   const files = tarball.files.map((file) => file.path).sort()
   const dist = files.filter((file) => file.startsWith('dist/'))
 
-  t.test('the tarball holds dist/ (js and d.ts), README.md, LICENSE and package.json, nothing else', async (t) => {
-    t.same(['LICENSE', 'README.md', 'package.json'].filter((file) => !files.includes(file)), [], 'README.md, LICENSE and package.json are packed')
-    const allowed = (file: string) => ['LICENSE', 'README.md', 'package.json'].includes(file) ||
+  t.test('the tarball holds dist/ (js and d.ts), README.md, docs/*.md, LICENSE and package.json, nothing else', async (t) => {
+    const docs = (await readdir(join(ROOT, 'docs'))).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`)
+    t.ok(docs.length > 0, 'the repository has docs/*.md')
+    const shipped = ['LICENSE', 'README.md', 'package.json', ...docs]
+    t.same(shipped.filter((file) => !files.includes(file)), [], 'README.md, docs/*.md, LICENSE and package.json are packed')
+    const allowed = (file: string) => shipped.includes(file) ||
       (file.startsWith('dist/') && /\.(d\.[mc]?ts|[mc]?js)$/.test(file))
     t.same(files.filter((file) => !allowed(file)), [], 'no tests, sources, bench, example, maps or configs')
     const unbuilt = (await buildSources()).flatMap((source) => {

@@ -1,6 +1,21 @@
-// Every code example of the README is run here, or stands word for word in a test that runs it.
-import { readFileSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
+// Every code block of README.md and of every docs/*.md file is run here, or stands word for word in
+// a test that runs it. A block's info string says which:
+//   ```ts / ```js            a whole program: it runs in a child process against the built package
+//                            (`npm run build` first), importing 'fastify-ajaxutils' as an app would.
+//                            Each `console.log(…) // text` line states what it prints; the program's
+//                            output must be exactly those texts, in order, and it must exit 0.
+//   ```ts fragment / ```js fragment
+//                            a piece of a program (it uses an `app` or helpers it does not define):
+//                            it must stand in a test file under test/, word for word (whitespace and
+//                            `//` comment lines aside), unless a harness below runs it.
+//   ```json                  must parse as JSON.   ```html   must stand in the demo page.
+//   ```sh                    commands for a shell, not run.
+// A harness (found by a line of the block) runs any block, whole programs included, and asserts
+// its answers. Any other info string fails, so a typo cannot skip a block.
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { promisify } from 'node:util'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
@@ -13,15 +28,33 @@ import { JSON_TYPE } from './helpers'
 
 const { Http404, JsonResponse, json } = ajaxutils
 const root = join(__dirname, '..')
-const readme = readFileSync(join(root, 'README.md'), 'utf8')
+const docsDir = join(root, 'docs')
 
-interface Block { language: string, code: string }
+/** README.md and every docs/*.md, as paths relative to the repository. */
+const documents = ['README.md', ...readdirSync(docsDir).filter((file) => file.endsWith('.md')).sort().map((file) => `docs/${file}`)]
 
-const blocks: Block[] = [...readme.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].map((match) => ({ language: match[1], code: match[2] }))
+interface Block { document: string, line: number, language: string, kind: string | undefined, code: string }
+
+/** The fenced code blocks of a markdown text. */
+function codeBlocks (document: string): Block[] {
+  const text = readFileSync(join(root, document), 'utf8')
+  return [...text.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)].map((match) => {
+    const [language = '', kind, ...rest] = match[1].trim().split(/\s+/)
+    return {
+      document,
+      line: text.slice(0, match.index).split('\n').length,
+      language,
+      kind: rest.length > 0 ? `${kind} ${rest.join(' ')}` : kind,
+      code: match[2]
+    }
+  })
+}
+
+const blocks = documents.flatMap(codeBlocks)
 
 /**
- * Runs a TypeScript example: its imports become the values given, top-level await is allowed, and
- * `tail` (plain JavaScript, such as `return app`) runs after it.
+ * Runs a TypeScript example in this process: its imports become the values given, top-level await
+ * is allowed, and `tail` (plain JavaScript, such as `return app`) runs after it.
  */
 async function run (code: string, scope: Record<string, unknown>, tail = ''): Promise<unknown> {
   const body = code.split('\n').filter((line) => !line.startsWith('import ')).join('\n')
@@ -30,13 +63,39 @@ async function run (code: string, scope: Record<string, unknown>, tail = ''): Pr
   return new AsyncFunction(...Object.keys(scope), `${js}\n${tail}`)(...Object.values(scope))
 }
 
-// Whitespace aside, and comment lines aside: a README example states in comments what the test asserts.
+const execFileAsync = promisify(execFile)
+let programDir: string | undefined
+
+/**
+ * Runs a whole program in a child process. It is written inside the repository, so that
+ * 'fastify-ajaxutils' resolves to the built package (dist/) and other imports to node_modules.
+ */
+async function runProgram (code: string, language: string): Promise<{ stdout: string, stderr: string }> {
+  if (programDir === undefined) {
+    programDir = mkdtempSync(join(root, '.readme-examples-'))
+    const dir = programDir
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  }
+  const file = join(programDir, `example-${readdirSync(programDir).length + 1}.mjs`)
+  writeFileSync(file, transformSync(code, { loader: language === 'ts' ? 'ts' : 'js', format: 'esm' }).code)
+  return execFileAsync(process.execPath, [file], { cwd: root, timeout: 60_000 })
+}
+
+/** What a program says it prints: the comment after each `console.log(…)`. */
+function expectedOutput (code: string): string {
+  return code.split('\n').flatMap((line) => {
+    const match = /console\.log\(.*\)\s*\/\/ (.*)$/.exec(line)
+    return match === null ? [] : [`${match[1]}\n`]
+  }).join('')
+}
+
+// Whitespace aside, and comment lines aside: an example states in comments what the test asserts.
 function normalize (text: string): string {
   return text.replace(/^\s*\/\/.*$/gm, '').replace(/\s+/g, ' ').trim()
 }
 
-/** The test sources, with template literals unescaped the way they run. */
-const testSources = readdirSync(__dirname)
+/** The test sources (test/ and its folders), with template literals unescaped the way they run. */
+const testSources = (readdirSync(__dirname, { recursive: true }) as string[])
   .filter((file) => file.endsWith('.ts'))
   .map((file) => normalize(readFileSync(join(__dirname, file), 'utf8').replace(/\\`/g, '`').replace(/\\\$\{/g, '${')))
 const pageSource = normalize(readFileSync(join(root, 'example', 'public', 'index.html'), 'utf8'))
@@ -51,6 +110,29 @@ type Harness = (t: Parameters<Parameters<typeof t.test>[1]>[0], code: string) =>
 
 // Examples this file runs, found by a line of their own.
 const harnesses: Array<[string, Harness]> = [
+  ['// thrown errors become the envelope', async (t, code) => {
+    const listen = 'await app.listen({ port: 3000 })'
+    t.ok(code.includes(listen), 'the quick start listens on port 3000')
+    const app = await run(code.replace(listen, ''), { Fastify, ajaxutils, Http404 }, 'return app') as FastifyInstance
+    t.teardown(() => app.close())
+    const expected: Array<[string, number, unknown, string?]> = [
+      ['/task', 200, { status: 'pending' }],
+      ['/private', 401, { status: 'error', error: 'Unauthorized' }],
+      ['/submit', 405, { status: 'error', error: 'Method not allowed' }, 'POST'],
+      ['/tasks/7', 404, { status: 'error', error: 'Not found' }],
+      ['/crash', 500, { status: 'error', error: 'Internal Server Error' }]
+    ]
+    for (const [url, status, body, allow] of expected) {
+      const res = await app.inject(url)
+      t.equal(res.statusCode, status, url)
+      t.equal(res.headers['content-type'], JSON_TYPE, url)
+      t.equal(res.headers.allow, allow, url)
+      t.same(res.json(), body, url)
+    }
+    const saved = await app.inject({ method: 'POST', url: '/submit' })
+    t.equal(saved.statusCode, 200)
+    t.same(saved.json(), { saved: true })
+  }],
   ['// check_for_some_task', async (t, code) => {
     const statuses = [null, 0]
     const getStatusOfSomeTask = () => statuses.shift()
@@ -164,21 +246,55 @@ const harnesses: Array<[string, Harness]> = [
   }]
 ]
 
-t.test('the README has code examples', async (t) => {
-  t.ok(blocks.filter((block) => block.language === 'ts').length >= 7)
+t.test('README.md and every docs/*.md have code blocks, each with a known info string', async (t) => {
+  t.ok(documents.length > 1, 'docs/ has markdown files')
+  t.ok(blocks.some((block) => block.document === 'README.md' && block.language === 'ts'), 'the README has a TypeScript example')
+  const known = ['ts', 'js', 'ts fragment', 'js fragment', 'json', 'html', 'sh']
+  const unknown = blocks.filter((block) => !known.includes(block.kind === undefined ? block.language : `${block.language} ${block.kind}`))
+  t.same(unknown.map((block) => `${block.document}:${block.line}`), [], `every block's info string is one of: ${known.join(', ')}`)
 })
 
-for (const [index, block] of blocks.entries()) {
-  const name = `README example ${index + 1} (${block.language}): ${block.code.split('\n')[0]}`
-  if (block.language === 'sh' || block.language === 'json') continue
+t.test('every relative link of README.md and docs/*.md points to a file and heading that exist', async (t) => {
+  const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s/g, '-')
+  const anchors = (file: string) => [...readFileSync(file, 'utf8').replace(/^```[\s\S]*?^```$/gm, '').matchAll(/^#+ (.*)$/gm)].map((match) => slug(match[1]))
+  const broken: string[] = []
+  for (const document of documents) {
+    const text = readFileSync(join(root, document), 'utf8').replace(/^```[\s\S]*?^```$/gm, '')
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target)) continue
+      const [path, anchor] = target.split('#')
+      const file = path === '' ? join(root, document) : resolve(dirname(join(root, document)), path)
+      if (!existsSync(file)) broken.push(`${document}: ${target} (no ${relative(root, file)})`)
+      else if (anchor !== undefined && file.endsWith('.md') && !anchors(file).includes(anchor)) broken.push(`${document}: ${target} (no heading)`)
+    }
+  }
+  t.same(broken, [])
+})
+
+for (const block of blocks) {
+  const name = `${block.document}:${block.line} (${[block.language, block.kind].filter(Boolean).join(' ')}): ${block.code.split('\n')[0]}`
+  if (block.language === 'sh') continue
   t.test(name, async (t) => {
+    if (block.language === 'json') {
+      t.doesNotThrow(() => JSON.parse(block.code), 'the block is JSON')
+      return
+    }
+    if (block.language === 'html') {
+      t.ok(pageSource.includes(normalize(block.code)), 'the HTML stands word for word in the demo page')
+      return
+    }
     const harness = harnesses.find(([marker]) => block.code.includes(marker))
     if (harness !== undefined) {
       await harness[1](t, block.code)
       return
     }
-    const text = normalize(block.code)
-    const source = block.language === 'html' ? pageSource : testSources.find((file) => file.includes(text))
-    t.ok(source?.includes(text), 'the example stands word for word in a test (or, for HTML, in the demo page)')
+    if (block.kind === 'fragment') {
+      const text = normalize(block.code)
+      t.ok(testSources.some((source) => source.includes(text)), 'the fragment stands word for word in a test')
+      return
+    }
+    t.ok(existsSync(join(root, 'dist', 'esm.mjs')), 'the package is built (npm run build)')
+    const { stdout } = await runProgram(block.code, block.language)
+    t.equal(stdout, expectedOutput(block.code), 'the program prints what its comments say')
   })
 }
