@@ -57,7 +57,8 @@ fi
 log=$(mktemp)
 status=0
 started=$SECONDS
-AJAXUTILS_TEST_FASTIFY="$version" npx tap --disable-coverage "$@" 2>&1 | tee "$log" || status=$?
+AJAXUTILS_TEST_FASTIFY="$version" npx tap --disable-coverage --reporter=tap "$@" >"$log" || status=$?
+awk -f .ci/tap-summary.awk "$log"
 summary=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -n 1 || true)
 rm -f "$log"
 echo "::: compat: fastify@${version}: ${summary:-no tap summary} (tests $((SECONDS - started))s, ${SECONDS}s so far)"
