@@ -1,4 +1,4 @@
-// SPEC §4 with @fastify/basic-auth used as the login strategy, started as its README says
+// Login checks with @fastify/basic-auth used as the login strategy, started as its README says
 // (a `validate` function), and the plugin's `wwwAuthenticate` option for the challenge.
 import fastifyBasicAuth from '@fastify/basic-auth'
 import Fastify, { type FastifyInstance } from 'fastify'

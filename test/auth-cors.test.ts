@@ -1,4 +1,4 @@
-// SPEC §4 with @fastify/cors, started as its README says: a browser's preflight for a login-required
+// Login checks with @fastify/cors, started as its README says: a browser's preflight for a login-required
 // ajax route must succeed, and the 401 of the real call must carry the CORS headers, or the page's
 // fetch() sees a network error instead of the 401 envelope.
 import cors from '@fastify/cors'

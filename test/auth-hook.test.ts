@@ -1,4 +1,4 @@
-// SPEC §4, plugin option `hook`: the login check, then the method check, run in one stage, after the
+// Plugin option `hook`: the login check, then the method check, run in one stage, after the
 // app's and the route's own hooks of that stage; in onRequest and preParsing no body is read.
 import { request as httpRequest } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'

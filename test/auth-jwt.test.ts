@@ -1,4 +1,4 @@
-// SPEC §4 with @fastify/jwt, started as its README says: a secret, `request.jwtVerify()` for the
+// Login checks with @fastify/jwt, started as its README says: a secret, `request.jwtVerify()` for the
 // login check, and the `onRequest: [fastify.authenticate]` route style.
 import jwt from '@fastify/jwt'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'

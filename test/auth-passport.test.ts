@@ -1,4 +1,4 @@
-// SPEC §4 with @fastify/passport + passport-local and @fastify/secure-session, started as the
+// Login checks with @fastify/passport + passport-local and @fastify/secure-session, started as the
 // @fastify/passport README says. Passport puts the session's user on request.user in an app-level
 // preValidation hook, so the checks have to run in preValidation (or preHandler) to see it.
 import { randomBytes } from 'node:crypto'

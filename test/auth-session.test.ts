@@ -1,4 +1,4 @@
-// SPEC §4 with @fastify/cookie + @fastify/session (its in-memory store), started as its README says:
+// Login checks with @fastify/cookie + @fastify/session (its in-memory store), started as its README says:
 // a real login route puts the user in the session, the browser carries the cookie back.
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'

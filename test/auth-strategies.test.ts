@@ -1,4 +1,4 @@
-// SPEC §4: `authenticate` strategies through @fastify/auth: relation, 401/403, messages logged but
+// `authenticate` strategies through @fastify/auth: relation, 401/403, messages logged but
 // never sent, redirects turned into the 401 envelope, and strategies that fail in odd ways.
 import fastifyCookie from '@fastify/cookie'
 import { Authenticator } from '@fastify/passport'
@@ -174,7 +174,7 @@ t.test('strategies that call reply.redirect(\'/login\') get the 401 envelope and
     ['303 See Other', async (_request, reply) => reply.redirect('/login', 303)],
     ['307 with an absolute URL', async (_request, reply) => reply.redirect('https://sso.example/authorize?client=app', 307)],
     ['code and location by hand', async (_request, reply) => reply.code(302).header('location', '/login').send()],
-    // SPEC §4: any 3xx a strategy sends, with or without a location, whatever its body.
+    // A login redirect is any 3xx a strategy sends, with or without a location, whatever its body.
     ['302 without a location', async (_request, reply) => reply.code(302).send()],
     ['303 with text and no location', async (_request, reply) => reply.code(303).send('See /login')],
     ['302 with an object and no location', async (_request, reply) => reply.code(302).send({ go: '/login' })],

@@ -5,7 +5,7 @@ import t from 'tap'
 import ajaxutils from '../index'
 import { bareAnswer, buildApp, expectAnswer, fastifyAtLeast, JSON_TYPE } from './helpers'
 
-// SPEC §5: errors from hooks, from Fastify's body parser and validator, from response schemas, from
+// Errors from hooks, from Fastify's body parser and validator, from response schemas, from
 // the app's own error handler and from well-known plugins all leave an ajax route as the envelope.
 
 const STACK_LINE = /\n\s+at /

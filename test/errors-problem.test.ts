@@ -6,7 +6,7 @@ import t, { type Test } from 'tap'
 import ajaxutils from '../index'
 import { bareAnswer, buildApp, fastifyAtLeast, JSON_TYPE } from './helpers'
 
-// SPEC §5: a client that sends `Accept: application/problem+json` gets RFC 9457 problem details
+// A client that sends `Accept: application/problem+json` gets RFC 9457 problem details
 // (type, title, status, detail, instance) with that content type, for every kind of error.
 
 const PROBLEM_TYPE = 'application/problem+json'
@@ -29,7 +29,7 @@ function problem (status: number, title: string, detail: string, instance: strin
 
 const BODY_SCHEMA = { body: { type: 'object', required: ['name'] } }
 
-/** One app with an ajax route for every kind of error of SPEC §5. */
+/** One app with an ajax route for every kind of error the envelope covers. */
 async function buildErrorApp (app: FastifyInstance) {
   await app.register(sensible)
   app.route({ method: ['GET', 'POST', 'PUT'], url: '/locked', config: { ajax: { loginRequired: true, methods: ['GET', 'POST'] } }, handler: async () => 'ok' })

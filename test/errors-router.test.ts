@@ -4,7 +4,7 @@ import t from 'tap'
 import ajaxutils from '../index'
 import { bareAnswer, buildApp, fastifyAtLeast, JSON_TYPE, routerSettings } from './helpers'
 
-// SPEC §5: router-level 405 (a URL that is an ajax route only for other methods), Fastify's 404 for
+// The router-level 405 (a URL that is an ajax route only for other methods), Fastify's 404 for
 // unknown URLs, the 404 envelope under the prefix of a context registered with `all`, and what
 // changes when the plugin is not registered at the root.
 

@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import ajaxutils from '../index'
 import { buildApp, JSON_TYPE } from './helpers'
 
-// SPEC §5, one test per row of the table, plus the 5xx logging, `debug` and `requestId` rules.
+// Thrown errors and error answers, one test per row of the errors table, plus the 5xx logging, `debug` and `requestId` rules.
 
 interface LogLine {
   level: number
@@ -191,7 +191,7 @@ t.test('reply.notFound() of @fastify/sensible gives the 404 envelope with the se
   const res = await app.inject('/gone')
   t.equal(res.statusCode, 404)
   t.equal(res.headers['content-type'], JSON_TYPE)
-  // http-errors' default message is only the reason phrase: no message of its own (SPEC §5).
+  // http-errors' default message is only the reason phrase: no message of its own, so the seed's text answers.
   t.same(res.json(), { status: 'error', error: 'Not found' })
 })
 

@@ -1,4 +1,4 @@
-// SPEC §1: what the package exports, touched one by one.
+// What the package exports, touched one by one.
 import t from 'tap'
 import ajaxutils from '../index'
 import { Http404 as Http404Class, JsonResponse as JsonResponseClass } from '../lib/reply'

@@ -1,4 +1,4 @@
-// SPEC §6: json.stringify / json.parse and plugin option json.
+// json.stringify / json.parse and plugin option json.
 import fc from 'fast-check'
 import t from 'tap'
 import ajaxutils from '../index'

@@ -1,4 +1,4 @@
-// SPEC §2: requireGET, requirePOST, methods and the deprecated require; 405 with Allow.
+// requireGET, requirePOST, methods and the deprecated require; 405 with Allow.
 import t from 'tap'
 import { buildApp, JSON_TYPE } from './helpers'
 

@@ -1,4 +1,4 @@
-// SPEC §2: plugin options are checked when the plugin is registered.
+// Plugin options are checked when the plugin is registered.
 import Fastify from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'

@@ -1,4 +1,4 @@
-// SPEC §2 and §7: which routes are ajax routes, and that the others are untouched.
+// Which routes are ajax routes, and that the others are untouched.
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'

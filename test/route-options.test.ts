@@ -1,4 +1,4 @@
-// SPEC §2: bad route options fail at startup with a message naming the route and the option.
+// Bad route options fail at startup with a message naming the route and the option.
 import Fastify from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'

@@ -1,4 +1,4 @@
-// SPEC §3: what an ajax route answers for each kind of handler result.
+// What an ajax route answers for each kind of handler result.
 import { Readable } from 'node:stream'
 import t from 'tap'
 import ajaxutils from '../index'
