@@ -4,7 +4,7 @@ import { buildAuthHook, createLoginCheck } from './lib/checks'
 import { createEnvelopeWriter } from './lib/envelope'
 import { createContentTypeReader } from './lib/fastify-internals'
 import { parse, stringify } from './lib/json'
-import { addEnvelopeSchemas, createOpenApiDocs } from './lib/openapi'
+import { addEnvelopeSchemas, ajaxErrorSchema as ajaxErrorJsonSchema, createOpenApiDocs } from './lib/openapi'
 import { checksBeforeBody, normalizePluginOptions } from './lib/options'
 import { createOnSend, Http404 as Http404Class, JsonResponse as JsonResponseClass } from './lib/reply'
 import { createOnRoute } from './lib/route'
@@ -15,14 +15,16 @@ import type {
   AjaxAuthStrategy as AjaxutilsAuthStrategy,
   AjaxCheckHook as AjaxutilsCheckHook,
   AjaxErrorBody as AjaxutilsErrorBody,
+  AjaxRouteConfig as AjaxutilsRouteConfig,
   AjaxRouteOptions as AjaxutilsRouteOptions,
   AjaxutilsOptions as AjaxutilsPluginOptions
 } from './lib/types'
+import { ajaxError as ajaxErrorValue, sendAsIs as sendAsIsTuple } from './lib/types'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Makes the route an ajax route: `true`, `false` (opt out of `all`) or its options. */
-    ajax?: boolean | AjaxutilsRouteOptions
+    ajax?: AjaxutilsRouteConfig
   }
 }
 
@@ -62,7 +64,11 @@ declare namespace ajaxutils {
   export type AjaxErrorBody<E = string> = AjaxutilsErrorBody<E>
   export type AjaxAuthStrategy = AjaxutilsAuthStrategy
   export type AjaxCheckHook = AjaxutilsCheckHook
-  export { ajaxutils, ajaxutils as default, JsonResponseClass as JsonResponse, Http404Class as Http404, jsonTools as json }
+  export type AjaxRouteConfig = AjaxutilsRouteConfig
+  export {
+    ajaxutils, ajaxutils as default, JsonResponseClass as JsonResponse, Http404Class as Http404, jsonTools as json,
+    ajaxErrorJsonSchema as ajaxErrorSchema, ajaxErrorValue as ajaxError, sendAsIsTuple as sendAsIs
+  }
 }
 
 // require() gets the plugin itself; default and named exports hang off it for import and TypeScript.
@@ -71,7 +77,10 @@ Object.assign(ajaxutils, {
   ajaxutils,
   JsonResponse: JsonResponseClass,
   Http404: Http404Class,
-  json: jsonTools
+  json: jsonTools,
+  ajaxErrorSchema: ajaxErrorJsonSchema,
+  ajaxError: ajaxErrorValue,
+  sendAsIs: sendAsIsTuple
 })
 
 export = ajaxutils

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import type { AjaxRoute } from './options'
 
-/** The error envelope as a shared JSON schema: `$ref: 'AjaxError#'`. */
-export const AJAX_ERROR_SCHEMA = Object.freeze({
-  $id: 'AjaxError',
+/**
+ * The error envelope's JSON schema, for a route's `schema.response` (`400: ajaxErrorSchema`) and
+ * for @fastify/swagger; `as const` so that json-schema-to-ts reads `AjaxErrorBody` from it.
+ */
+export const ajaxErrorSchema = Object.freeze({
   description: 'The error envelope of an ajax route (fastify-ajaxutils)',
   type: 'object',
   required: ['status', 'error'],
@@ -18,7 +20,10 @@ export const AJAX_ERROR_SCHEMA = Object.freeze({
       properties: { message: { type: 'string' }, stack: { type: 'string' } }
     }
   }
-})
+} as const)
+
+/** The same schema shared by id: `$ref: 'AjaxError#'`. */
+export const AJAX_ERROR_SCHEMA = Object.freeze({ $id: 'AjaxError', ...ajaxErrorSchema })
 
 /** The RFC 9457 form, answered to `Accept: application/problem+json`: `$ref: 'AjaxProblem#'`. */
 export const AJAX_PROBLEM_SCHEMA = Object.freeze({
@@ -61,8 +66,7 @@ export function addEnvelopeSchemas (fastify: FastifyInstance): void {
 /** The envelope's schema for a response: shared when it was added, else written out in place. */
 function envelopeSchema (fastify: FastifyInstance): object {
   if (fastify.getSchema(AJAX_ERROR_SCHEMA.$id) !== undefined) return { $ref: `${AJAX_ERROR_SCHEMA.$id}#` }
-  const { $id: _id, ...schema } = AJAX_ERROR_SCHEMA
-  return schema
+  return ajaxErrorSchema
 }
 
 interface RouteSchema {

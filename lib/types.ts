@@ -101,3 +101,39 @@ export interface AjaxErrorBody<E = string> {
   /** With plugin option `debug`, on a 5xx. */
   debug?: { message: string, stack?: string }
 }
+
+/**
+ * Never-present keys that strings, numbers and arrays have: Fastify infers a route's config type
+ * from its literal and intersects it with `FastifyContextConfig`, and these make `ajax: 'yes'`,
+ * `ajax: 1` or `ajax: ['GET']` reduce to `never` there, a compile error even in an inline literal.
+ */
+interface NotAPrimitive {
+  length?: never
+  toFixed?: never
+}
+
+/** The type of `config.ajax`: `true`, `false` (opts out of `all`) or the route's options. */
+export type AjaxRouteConfig = boolean | (AjaxRouteOptions & NotAPrimitive)
+
+/**
+ * An error answer with data, as a value of the envelope's type: `reply.code(400).send(ajaxError('bad'))`
+ * type-checks on a route whose schema declares `ajaxErrorSchema` for 400, and is sent as it is.
+ */
+export function ajaxError<E = string> (error: E): { status: 'error', error: E } {
+  return { status: 'error', error }
+}
+
+/** What `sendAsIs` needs of a reply: Fastify's, narrowed by `reply.code(n)` to that status's schema. */
+interface SendingReply {
+  statusCode: number
+  send: (...args: never[]) => unknown
+}
+
+/**
+ * The typed form of the `[data, status]` tuple: sends `data` with the reply's status (set it with
+ * `reply.code(n)`, headers with `reply.header()`) and, like the tuple, never wraps it, even for an
+ * error status. `data` is checked against the route's response schema for that status.
+ */
+export function sendAsIs<R extends SendingReply> (reply: R, ...data: Parameters<R['send']>): ReturnType<R['send']> {
+  return reply.send(...[[data[0], reply.statusCode]] as never[]) as ReturnType<R['send']>
+}
