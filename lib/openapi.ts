@@ -12,7 +12,7 @@ export const ajaxErrorSchema = Object.freeze({
   properties: {
     status: { type: 'string', enum: ['error'] },
     error: { description: 'A message, or the value the handler sent with its error status' },
-    details: { type: 'array', items: { type: 'object' }, description: 'Validation errors of a 400' },
+    details: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Validation errors of a 400' },
     requestId: { type: 'string', description: 'With plugin option requestId' },
     debug: {
       type: 'object',

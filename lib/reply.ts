@@ -178,6 +178,26 @@ export function schemaWriter ({ stringify, contentTypeOf }: ResponseTools): Data
   }
 }
 
+const ENVELOPE_KEYS = new Set(['status', 'error', 'details', 'requestId', 'debug'])
+
+/** Data that already is the error envelope (`ajaxError()`'s, or one a typed route built): no other keys. */
+function isEnvelope (value: unknown): value is { status: 'error', error: unknown } {
+  if (!isPlainObject(value) || value.status !== 'error' || !('error' in value)) return false
+  for (const key in value) if (!ENVELOPE_KEYS.has(key)) return false
+  return true
+}
+
+/**
+ * An envelope the route sent is never wrapped again: `{ status, error }` alone is answered as the
+ * plugin's own envelope around that error (`requestId` and problem details included), one with
+ * more fields as it is, in `json` (the route's schema's writing of it).
+ */
+function answerEnvelope (envelope: { status: 'error', error: unknown }, json: () => string, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): Buffer {
+  if (Object.keys(envelope).length === 2) return tools.writer.json(request, reply, reply.statusCode, tools.stringify(envelope.error))
+  reply.type(JSON_TYPE)
+  return Buffer.from(json())
+}
+
 /**
  * The envelope of an error status around data. Data sent with `reply.code(n)` is written as
  * Fastify would write it (a response schema for n strips what it does not name); a
@@ -208,6 +228,7 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
     // reply.callNotFound() hands the request to the not-found handler, whose body describes the
     // route; an ajax route answers the seed's 404 instead.
     if (status === 404 && request.is404) return tools.writer.text(request, reply, 404, defaultMessage(404))
+    if (isEnvelope(data)) return answerEnvelope(data, () => write(data, reply), request, reply, tools)
     return errorEnvelope(payload, data, request, reply, tools, write)
   }
   // A Buffer as data is final bytes (Fastify sends what a serializer gives as it is).
@@ -274,8 +295,13 @@ export function createOnSend (tools: ResponseTools) {
     }
     // A JSON type means the text is JSON already (a schema wrote it, or the handler typed it),
     // unless it does not read as JSON: the envelope around it must.
-    const errorJson = isJsonType(textTypeOf(reply, contentTypeOf)) && readsAsJson(payload as string) ? payload as string : JSON.stringify(payload)
-    done(null, writer.json(request, reply, status, errorJson))
+    const text = payload as string
+    const data = isJsonType(textTypeOf(reply, contentTypeOf)) ? readJson(text) : NOT_JSON
+    if (isEnvelope(data)) {
+      done(null, answerEnvelope(data, () => text, request, reply, tools))
+      return
+    }
+    done(null, writer.json(request, reply, status, data === NOT_JSON ? JSON.stringify(text) : text))
   }
 
   function answerRedirect (request: FastifyRequest, reply: FastifyReply, body: unknown, done: OnSendDone): void {
@@ -285,13 +311,14 @@ export function createOnSend (tools: ResponseTools) {
   }
 }
 
-/** Whether text a handler or hook typed as JSON parses (only error answers pay for the check). */
-function readsAsJson (text: string): boolean {
+const NOT_JSON = Symbol('not JSON')
+
+/** Text a handler or hook typed as JSON, parsed (only error answers pay for it), or `NOT_JSON`. */
+function readJson (text: string): unknown {
   try {
-    JSON.parse(text)
-    return true
+    return JSON.parse(text)
   } catch {
-    return false
+    return NOT_JSON
   }
 }
 
