@@ -192,3 +192,36 @@ export async function ajaxResponse<T = unknown> (url: string | URL, init: AjaxIn
 export async function ajax<T = unknown> (url: string | URL, init?: AjaxInit): Promise<T> {
   return (await ajaxResponse<T>(url, init)).data
 }
+
+// Types from the app's OpenAPI document: generate `paths` with openapi-typescript from what
+// @fastify/swagger serves, then `ajax<AjaxData<paths['/items/{id}']['get']>>(url)`.
+
+type StatusKey<S> = `${S & (string | number)}`
+
+/** The JSON body of one of an operation's answers (`content['application/json']`). */
+type JsonBody<R> = R extends { content: { 'application/json': infer B } } ? B : never
+
+type Responses<Op> = Op extends { responses: infer R } ? R : never
+
+/** What an operation of openapi-typescript's `paths` answers on 2xx: the data `ajax()` resolves with. */
+export type AjaxData<Op> = { [S in keyof Responses<Op>]: StatusKey<S> extends `2${string}` ? JsonBody<Responses<Op>[S]> : never }[keyof Responses<Op>]
+
+/** What it answers on 4xx and 5xx (and `default`): with fastify-ajaxutils, the error envelope. */
+export type AjaxFailure<Op> = {
+  [S in keyof Responses<Op>]: StatusKey<S> extends `4${string}` | `5${string}` | 'default' ? JsonBody<Responses<Op>[S]> : never
+}[keyof Responses<Op>]
+
+/** An `AjaxError` for an error answer whose body is `Body` (`AjaxFailure<Op>`). */
+export type AjaxHttpError<Body = unknown> = AjaxError & {
+  readonly kind: 'http'
+  readonly body: Body
+  readonly error: Body extends { error: infer E } ? E : unknown
+}
+
+/**
+ * Whether `value` is an `AjaxError` for an error answer; with `Op` (an operation of `paths`) its
+ * `body` and `error` are typed as the document declares them.
+ */
+export function isAjaxHttpError<Op = unknown> (value: unknown): value is AjaxHttpError<unknown extends Op ? unknown : AjaxFailure<Op>> {
+  return value instanceof AjaxError && value.kind === 'http'
+}
