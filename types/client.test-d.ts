@@ -3,6 +3,9 @@ import {
   AjaxError,
   ajax,
   ajaxResponse,
+  isAjaxHttpError,
+  type AjaxData,
+  type AjaxFailure,
   type AjaxErrorKind,
   type AjaxInit,
   type AjaxResult
@@ -77,3 +80,35 @@ expectError(new AjaxError('Gone', { kind: 'teapot' }))
 // The fields are read-only.
 const failure = new AjaxError('x', { kind: 'network' })
 expectError(failure.status = 500)
+
+// Typed from openapi-typescript's paths: an operation's 2xx JSON is the data, its 4xx/5xx the envelope.
+interface GetTask {
+  parameters: { path: { id: number } }
+  responses: {
+    200: { headers: Record<string, unknown>, content: { 'application/json': Task } }
+    204: { headers: Record<string, unknown>, content?: never }
+    404: { headers: Record<string, unknown>, content: { 'application/json': { status: 'error', error: string } } }
+    '5XX': { headers: Record<string, unknown>, content: { 'application/json': { status: 'error', error: string, requestId?: string } } }
+  }
+}
+expectType<Task>({} as AjaxData<GetTask>)
+expectType<{ status: 'error', error: string } | { status: 'error', error: string, requestId?: string }>({} as AjaxFailure<GetTask>)
+expectType<Promise<Task>>(ajax<AjaxData<GetTask>>('/api/tasks/1'))
+async function typedFailure (): Promise<void> {
+  try {
+    await ajax<AjaxData<GetTask>>('/api/tasks/1')
+  } catch (error) {
+    if (isAjaxHttpError<GetTask>(error)) {
+      expectType<'http'>(error.kind)
+      expectType<'error'>(error.body.status)
+      expectType<string>(error.error)
+      expectType<number>(error.status)
+    }
+    if (isAjaxHttpError(error)) {
+      expectType<unknown>(error.body)
+      expectType<unknown>(error.error)
+    }
+  }
+}
+typedFailure().catch(() => {})
+expectNotAssignable<{ status: 'running' }>({} as AjaxData<GetTask>)

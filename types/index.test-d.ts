@@ -8,6 +8,7 @@ import ajaxutils, {
   type AjaxAuthStrategy,
   type AjaxCheckHook,
   type AjaxErrorBody,
+  type AjaxRouteConfig,
   type AjaxRouteOptions,
   type AjaxutilsOptions
 } from '..'
@@ -50,9 +51,21 @@ app.post('/submit', { config: { ajax: { loginRequired: true, requirePOST: true }
 app.route({ method: ['GET', 'POST'], url: '/both', config: { ajax: { methods: ['GET', 'POST'] } }, handler: async () => ({}) })
 app.get('/legacy', { config: { ajax: { require: 'GET' } } }, async () => ({}))
 app.get('/out', { config: { ajax: false } }, async () => 'plain')
+// A wrong value is a compile error even in an inline literal, on every way to declare a route.
+expectError(app.get('/yes', { config: { ajax: 'yes' } }, async () => ({})))
+expectError(app.get('/one', { config: { ajax: 1 } }, async () => ({})))
+expectError(app.get('/list', { config: { ajax: ['GET'] } }, async () => ({})))
+expectError(app.get('/null', { config: { ajax: null } }, async () => ({})))
+expectError(app.post('/wrong-option', { config: { ajax: { requirePOST: 'yes' } } }, async () => ({})))
+expectError(app.get('/wrong-methods', { config: { ajax: { methods: 'GET' } } }, async () => ({})))
+expectError(app.route({ method: 'GET', url: '/route', config: { ajax: 'yes' }, handler: async () => ({}) }))
+app.get('/other-config', { config: { rateLimit: false, ajax: { methods: ['GET'] } } }, async () => ({}))
+const sharedOptions: AjaxRouteOptions = { loginRequired: true }
+app.get('/shared', { config: { ajax: sharedOptions } }, async () => ({}))
 // Route options typed as Fastify's own types check config.ajax, typos included. (In an inline
-// literal Fastify infers the config type from the literal itself, so there the plugin's startup
-// check, FST_AJAX_ROUTE_OPTION, is what catches a typo.)
+// literal Fastify infers the config type from the literal itself, so a misspelt key there is
+// caught by the plugin's startup check, FST_AJAX_ROUTE_OPTION, which names it.)
+app.get('/typo-inline', { config: { ajax: { loginRequierd: true } } }, async () => ({}))
 const good: RouteShorthandOptions = { config: { ajax: { loginRequired: true } } }
 app.get('/good', good, async () => ({}))
 expectError<RouteShorthandOptions>({ config: { ajax: { loginRequierd: true } } })
@@ -60,6 +73,10 @@ expectError({ config: { ajax: { loginRequierd: true } } } satisfies RouteShortha
 expectError<RouteOptions>({ method: 'GET', url: '/x', config: { ajax: { requirePOST: 'yes' } }, handler: async () => ({}) })
 expectNotAssignable<FastifyContextConfig['ajax']>('yes')
 expectNotAssignable<FastifyContextConfig['ajax']>({ methods: 'GET' })
+expectNotAssignable<FastifyContextConfig['ajax']>({ loginRequierd: true })
+expectNotAssignable<FastifyContextConfig['ajax']>(['GET'])
+expectNotAssignable<FastifyContextConfig['ajax']>(1)
+expectType<AjaxRouteConfig | undefined>(({} as FastifyContextConfig).ajax)
 expectAssignable<FastifyContextConfig['ajax']>(undefined)
 
 const options: AjaxRouteOptions = { loginRequired: true, requireGET: true }
