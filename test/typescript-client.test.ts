@@ -1,4 +1,4 @@
-// SPEC §9, issue 18: fastify-ajaxutils/client typed from the app's own OpenAPI document, as the
+// fastify-ajaxutils/client typed from the app's own OpenAPI document, as the
 // ecosystem types fetch clients: openapi-typescript generates `paths` from what @fastify/swagger
 // produces, and a typed call with openapi-fetch and with this client compiles under --strict.
 import { execFile } from 'node:child_process'

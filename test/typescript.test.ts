@@ -1,8 +1,9 @@
-// SPEC §9 and §5: each typed spelling answers what SPEC says for the form it stands for, with the
-// real type providers serializing; data that already is an envelope is never wrapped twice.
+// Each typed spelling answers what the untyped answer form it stands for answers, with the real
+// type providers serializing; data that already is an envelope is never wrapped twice.
+import swagger from '@fastify/swagger'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import t from 'tap'
 import { z } from 'zod'
@@ -17,44 +18,64 @@ function expectAnswer (t: Test, res: LightMyRequestResponse, status: number, bod
   t.same(res.json(), body)
 }
 
-async function typeboxApp (t: Test, options: ajaxutils.AjaxutilsOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
+const conflict = (): Error => Object.assign(new Error('Conflict'), { statusCode: 409 })
+
+/**
+ * Every provider's app has these routes, each answering with one typed spelling; the form each
+ * stands for, and what it answers.
+ */
+async function expectEveryForm (t: Test, app: FastifyInstance): Promise<void> {
+  const get = (url: string) => app.inject({ url })
+  // data
+  expectAnswer(t, await get('/data'), 200, { id: 1, name: 'a' })
+  // [data, 418] and [data, 418, headers]: never wrapped
+  expectAnswer(t, await get('/teapot'), 418, { teapot: true })
+  const brewed = await get('/teapot-headers')
+  expectAnswer(t, brewed, 418, { teapot: true })
+  t.equal(brewed.headers['x-brew'], 'no')
+  // new JsonResponse(data, { status: 201, headers })
+  const created = await get('/created')
+  expectAnswer(t, created, 201, { id: 1, name: 'a' })
+  t.equal(created.headers.location, '/items/1')
+  // new JsonResponse(x, { status: 400 }), reply.code(400).send(x): one envelope around x
+  expectAnswer(t, await get('/bad'), 400, { status: 'error', error: 'bad id' })
+  expectAnswer(t, await get('/bad-data'), 400, { status: 'error', error: { field: 'id' } })
+  // thrown errors
+  expectAnswer(t, await get('/missing'), 404, { status: 'error', error: 'Not found' })
+  expectAnswer(t, await get('/thrown'), 409, { status: 'error', error: 'Conflict' })
+}
+
+async function typeboxApp (t: Test, options: ajaxutils.AjaxutilsOptions = {}, server: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(server).withTypeProvider<TypeBoxTypeProvider>()
   t.teardown(() => app.close())
   await app.register(ajaxutils, options)
   const Item = Type.Object({ id: Type.Number(), name: Type.String() })
   const AjaxError = Type.Unsafe<AjaxErrorBody<unknown>>(ajaxErrorSchema)
   const route = { config: { ajax: true }, schema: { response: { 200: Item, 201: Item, 400: AjaxError, 404: AjaxError, 418: Type.Object({ teapot: Type.Boolean() }) } } }
   app.get('/data', route, async () => ({ id: 1, name: 'a' }))
+  app.get('/teapot', route, async (_request, reply) => sendAsIs(reply.code(418), { teapot: true }))
+  app.get('/teapot-headers', route, async (_request, reply) => sendAsIs(reply.code(418).header('x-brew', 'no'), { teapot: true }))
   app.get('/created', route, async (_request, reply) => reply.code(201).headers({ location: '/items/1' }).send({ id: 1, name: 'a' }))
   app.get('/bad', route, async (_request, reply) => reply.code(400).send(ajaxError('bad id')))
   app.get('/bad-data', route, async (_request, reply) => reply.code(400).send(ajaxError({ field: 'id' })))
   app.get('/bad-literal', route, async (_request, reply) => reply.code(400).send({ status: 'error', error: 'bad id', details: [{ field: 'id' }] }))
   app.get('/missing', route, async () => { throw new Http404() })
   app.get('/missing-sent', route, async (_request, reply) => reply.code(404).send(ajaxError('No such item')))
-  app.get('/teapot', route, async (_request, reply) => sendAsIs(reply.code(418).header('x-brew', 'no'), { teapot: true }))
-  app.get('/thrown', route, async () => { throw Object.assign(new Error('Conflict'), { statusCode: 409 }) })
+  app.get('/thrown', route, async () => { throw conflict() })
+  // What the schema forbids (the compiler sees it: the cast stands for data from elsewhere) is a 500.
+  app.get('/forbidden', route, async () => ({ id: 'one' }) as unknown as { id: number, name: string })
   await app.ready()
   return app
 }
 
 t.test('TypeBox: every typed spelling answers as the form it stands for', async (t) => {
-  const app = await typeboxApp(t)
-  const get = (url: string) => app.inject({ url })
-  expectAnswer(t, await get('/data'), 200, { id: 1, name: 'a' })
-  const created = await get('/created')
-  expectAnswer(t, created, 201, { id: 1, name: 'a' })
-  t.equal(created.headers.location, '/items/1')
-  // reply.code(400).send(ajaxError(x)) is new JsonResponse(x, { status: 400 }): one envelope.
-  expectAnswer(t, await get('/bad'), 400, { status: 'error', error: 'bad id' })
-  expectAnswer(t, await get('/bad-data'), 400, { status: 'error', error: { field: 'id' } })
-  expectAnswer(t, await get('/bad-literal'), 400, { status: 'error', error: 'bad id', details: [{ field: 'id' }] })
-  expectAnswer(t, await get('/missing'), 404, { status: 'error', error: 'Not found' })
-  expectAnswer(t, await get('/missing-sent'), 404, { status: 'error', error: 'No such item' })
-  // sendAsIs is the tuple [data, 418]: not wrapped.
-  const teapot = await get('/teapot')
-  expectAnswer(t, teapot, 418, { teapot: true })
-  t.equal(teapot.headers['x-brew'], 'no')
-  expectAnswer(t, await get('/thrown'), 409, { status: 'error', error: 'Conflict' })
+  const { stream, entries } = logCapture()
+  const app = await typeboxApp(t, {}, { logger: { stream } })
+  await expectEveryForm(t, app)
+  expectAnswer(t, await app.inject({ url: '/bad-literal' }), 400, { status: 'error', error: 'bad id', details: [{ field: 'id' }] })
+  expectAnswer(t, await app.inject({ url: '/missing-sent' }), 404, { status: 'error', error: 'No such item' })
+  expectAnswer(t, await app.inject({ url: '/forbidden' }), 500, { status: 'error', error: 'Internal Server Error' })
+  t.match(entries.filter((entry) => entry.level === 50), [{ err: { message: /"one" cannot be converted to a number/ } }])
 })
 
 t.test('an ajaxError answer carries requestId and turns into problem details like any envelope', async (t) => {
@@ -68,41 +89,60 @@ t.test('an ajaxError answer carries requestId and turns into problem details lik
 })
 
 t.test('Zod 4: the same spellings, written by the zod serializer', async (t) => {
-  const app = Fastify().withTypeProvider<ZodTypeProvider>()
+  const { stream, entries } = logCapture()
+  const app = Fastify({ logger: { stream } }).withTypeProvider<ZodTypeProvider>()
   t.teardown(() => app.close())
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   await app.register(ajaxutils)
   const Item = z.object({ id: z.number(), name: z.string() })
-  const AjaxError = z.object({ status: z.literal('error'), error: z.string() })
-  const route = { config: { ajax: true }, schema: { response: { 200: Item, 201: Item, 400: AjaxError, 418: z.object({ teapot: z.boolean() }) } } }
+  const AjaxError = z.object({ status: z.literal('error'), error: z.unknown() })
+  const route = { config: { ajax: true }, schema: { response: { 200: Item, 201: Item, 400: AjaxError, 404: AjaxError, 418: z.object({ teapot: z.boolean() }) } } }
   app.get('/data', route, async () => ({ id: 1, name: 'a' }))
+  app.get('/teapot', route, async (_request, reply) => sendAsIs(reply.code(418), { teapot: true }))
+  app.get('/teapot-headers', route, async (_request, reply) => sendAsIs(reply.code(418).header('x-brew', 'no'), { teapot: true }))
   app.get('/created', route, async (_request, reply) => reply.code(201).header('location', '/items/1').send({ id: 1, name: 'a' }))
   app.get('/bad', route, async (_request, reply) => reply.code(400).send(ajaxError('bad id')))
-  app.get('/missing', route, async () => { throw new Http404('No such item') })
-  app.get('/teapot', route, async (_request, reply) => sendAsIs(reply.code(418), { teapot: true }))
-  // What the schema forbids (the compiler sees it: the cast stands for data from elsewhere) is a 500.
+  app.get('/bad-data', route, async (_request, reply) => reply.code(400).send(ajaxError({ field: 'id' })))
+  app.get('/missing', route, async () => { throw new Http404() })
+  app.get('/thrown', route, async () => { throw conflict() })
   app.get('/forbidden', route, async () => ({ id: 'one' }) as unknown as { id: number, name: string })
-  expectAnswer(t, await app.inject({ url: '/data' }), 200, { id: 1, name: 'a' })
-  expectAnswer(t, await app.inject({ url: '/created' }), 201, { id: 1, name: 'a' })
-  expectAnswer(t, await app.inject({ url: '/bad' }), 400, { status: 'error', error: 'bad id' })
-  expectAnswer(t, await app.inject({ url: '/missing' }), 404, { status: 'error', error: 'No such item' })
-  expectAnswer(t, await app.inject({ url: '/teapot' }), 418, { teapot: true })
+  await expectEveryForm(t, app)
   expectAnswer(t, await app.inject({ url: '/forbidden' }), 500, { status: 'error', error: 'Internal Server Error' })
+  t.match(entries.filter((entry) => entry.level === 50), [{ err: { message: /Response doesn't match the schema/ } }])
 })
 
-t.test('json-schema-to-ts: the exported schema itself in the route, for one status and for 4xx', async (t) => {
+t.test('json-schema-to-ts: the exported schema itself in the route, for 4xx', async (t) => {
   const app = Fastify().withTypeProvider<JsonSchemaToTsProvider>()
   t.teardown(() => app.close())
   await app.register(ajaxutils)
   const Item = { type: 'object', properties: { id: { type: 'number' }, name: { type: 'string' } }, required: ['id', 'name'], additionalProperties: false } as const
-  const route = { config: { ajax: true }, schema: { response: { 200: Item, 201: Item, 400: ajaxErrorSchema, '4xx': ajaxErrorSchema } } } as const
-  app.get('/created', route, async (_request, reply) => reply.code(201).send({ id: 1, name: 'a' }))
-  app.get('/bad', route, async (_request, reply) => reply.code(400).send(ajaxError({ field: 'id' })))
+  const Teapot = { type: 'object', properties: { teapot: { type: 'boolean' } }, required: ['teapot'] } as const
+  const route = { config: { ajax: true }, schema: { response: { 200: Item, 201: Item, 418: Teapot, '4xx': ajaxErrorSchema } } } as const
+  app.get('/data', route, async () => ({ id: 1, name: 'a' }))
+  app.get('/teapot', route, async (_request, reply) => sendAsIs(reply.code(418), { teapot: true }))
+  app.get('/teapot-headers', route, async (_request, reply) => sendAsIs(reply.code(418).headers({ 'x-brew': 'no' }), { teapot: true }))
+  app.get('/created', route, async (_request, reply) => reply.code(201).headers({ location: '/items/1' }).send({ id: 1, name: 'a' }))
+  app.get('/bad', route, async (_request, reply) => reply.code(400).send(ajaxError('bad id')))
+  app.get('/bad-data', route, async (_request, reply) => reply.code(400).send(ajaxError({ field: 'id' })))
   app.get('/gone', route, async (_request, reply) => reply.code(410).send(ajaxError('Gone')))
-  expectAnswer(t, await app.inject({ url: '/created' }), 201, { id: 1, name: 'a' })
-  expectAnswer(t, await app.inject({ url: '/bad' }), 400, { status: 'error', error: { field: 'id' } })
+  app.get('/missing', route, async () => { throw new Http404() })
+  app.get('/thrown', route, async () => { throw conflict() })
+  await expectEveryForm(t, app)
   expectAnswer(t, await app.inject({ url: '/gone' }), 410, { status: 'error', error: 'Gone' })
+})
+
+t.test('the exported envelope schema is the one the OpenAPI document shares, and a route declaring it answers once', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(swagger, { openapi: { openapi: '3.0.3', info: { title: 'tasks', version: '1.0.0' } } })
+  await app.register(ajaxutils)
+  app.get('/tasks/:id', { config: { ajax: true }, schema: { response: { 200: { type: 'object' }, 400: ajaxErrorSchema } } }, async (_request, reply) => reply.code(400).send(ajaxError('bad id')))
+  await app.ready()
+  const document = app.swagger() as { components: { schemas: Record<string, object> }, paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: object }> }> } }> }
+  t.same(Object.values(document.components.schemas).filter((schema) => 'title' in schema && schema.title === 'AjaxError'), [{ ...ajaxErrorSchema, title: 'AjaxError' }])
+  t.same(document.paths['/tasks/{id}'].get.responses[400].content['application/json'].schema, ajaxErrorSchema)
+  expectAnswer(t, await app.inject({ url: '/tasks/1' }), 400, { status: 'error', error: 'bad id' })
 })
 
 t.test('an envelope is never wrapped twice, wherever it is sent from', async (t) => {
