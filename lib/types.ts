@@ -135,5 +135,7 @@ interface SendingReply {
  * error status. `data` is checked against the route's response schema for that status.
  */
 export function sendAsIs<R extends SendingReply> (reply: R, ...data: Parameters<R['send']>): ReturnType<R['send']> {
-  return reply.send(...[[data[0], reply.statusCode]] as never[]) as ReturnType<R['send']>
+  // The tuple is not the schema's type: the checked type is the parameter's, not send()'s.
+  const send = reply.send as (payload: unknown) => ReturnType<R['send']>
+  return send.call(reply, [data[0], reply.statusCode])
 }

@@ -197,3 +197,13 @@ t.test('ajaxError and sendAsIs by themselves', async (t) => {
   t.equal(sendAsIs(reply, { teapot: true }), reply)
   t.same(sent, [[{ teapot: true }, 418]])
 })
+
+t.test('ajaxErrorSchema, ajaxError and sendAsIs are the same values from require() and import', async (t) => {
+  const esm = await import('../dist/esm.mjs') as typeof ajaxutils
+  const cjs = require('../dist/index.js') as typeof ajaxutils
+  t.same(esm.ajaxErrorSchema, ajaxErrorSchema)
+  t.ok(Object.isFrozen(esm.ajaxErrorSchema))
+  t.equal(esm.ajaxErrorSchema, cjs.ajaxErrorSchema)
+  t.equal(esm.ajaxError, cjs.ajaxError)
+  t.equal(esm.sendAsIs, cjs.sendAsIs)
+})
