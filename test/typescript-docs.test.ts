@@ -41,6 +41,17 @@ t.test('the TypeScript examples of the docs compile under --strict with the thre
   // .mts files: the examples are ES modules with top-level await.
   const dir = mkdtempSync(join(root, '.typed-docs-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  // config.ajax is checked through the ES module entry too (its types re-export the CommonJS ones).
+  examples.push(`import Fastify, { type RouteShorthandOptions } from 'fastify'
+import ajaxutils from 'fastify-ajaxutils'
+const app = Fastify()
+await app.register(ajaxutils)
+app.get('/ok', { config: { ajax: { loginRequired: true } } }, async () => ({}))
+// @ts-expect-error a string is no value of config.ajax
+app.get('/yes', { config: { ajax: 'yes' } }, async () => ({}))
+// @ts-expect-error a misspelt option, where the route options are typed
+export const typed: RouteShorthandOptions = { config: { ajax: { loginRequierd: true } } }
+`)
   const files = examples.map((code, index) => {
     const file = `example-${index + 1}.mts`
     writeFileSync(join(dir, file), code)
