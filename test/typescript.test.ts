@@ -164,7 +164,7 @@ t.test('an envelope is never wrapped twice, wherever it is sent from', async (t)
     config: { ajax: true },
     errorHandler: async (error, _request, reply) => reply.code(422).send(ajaxError(error.message))
   }, async () => { throw new Error('mapped by the app') })
-  // Not an envelope (another key, another status, or no error): wrapped as §5 says.
+  // Not an envelope (another key, another status, or no error): wrapped in the envelope as any data with an error status.
   app.get('/more', { config: { ajax: true } }, async (_request, reply) => reply.code(400).send({ status: 'error', error: 'x', field: 'id' }))
   app.get('/other', { config: { ajax: true } }, async (_request, reply) => reply.code(400).send({ status: 'failed', error: 'x' }))
   app.get('/no-error', { config: { ajax: true } }, async (_request, reply) => reply.code(400).send({ status: 'error' }))
