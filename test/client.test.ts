@@ -405,9 +405,9 @@ t.test('the AjaxError constructor fills defaults', async (t) => {
 
 t.test('the package exports the built client for require() and import', async (t) => {
   const required = require('fastify-ajaxutils/client')
-  t.same(Object.keys(required).sort(), ['AjaxError', 'ajax', 'ajaxResponse'])
+  t.same(Object.keys(required).sort(), ['AjaxError', 'ajax', 'ajaxResponse', 'isAjaxHttpError'])
   const imported = await import('fastify-ajaxutils/client')
-  t.same(Object.keys(imported).filter((key) => key !== 'default').sort(), ['AjaxError', 'ajax', 'ajaxResponse'])
+  t.same(Object.keys(imported).filter((key) => key !== 'default').sort(), ['AjaxError', 'ajax', 'ajaxResponse', 'isAjaxHttpError'])
 })
 
 t.test('the browser module has no imports and stays under 2 KB minified and gzipped', async (t) => {

@@ -9,6 +9,7 @@ import swagger from '@fastify/swagger'
 import Fastify from 'fastify'
 import t from 'tap'
 import ajaxutils, { ajaxError, ajaxErrorSchema } from '../index'
+import { AjaxError, isAjaxHttpError } from '../client/index'
 
 const run = promisify(execFile)
 // Two runs of tsc.
@@ -98,4 +99,13 @@ t.test('paths generated from the app\'s document type openapi-fetch and ajax(), 
   writeFileSync(join(dir, 'consumer.ts'), consumer + '\nexport const id: string = ({} as AjaxData<GetTask>).id\n')
   const failed = await run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')]).then(() => '', (error) => String(error.stdout))
   t.match(failed, /consumer\.ts\(\d+,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/)
+})
+
+t.test('isAjaxHttpError is true only for an AjaxError of an error answer', async (t) => {
+  const envelope = { status: 'error', error: 'busy' }
+  t.equal(isAjaxHttpError(new AjaxError('busy', { kind: 'http', status: 409, body: envelope })), true)
+  t.equal(isAjaxHttpError(new AjaxError('down', { kind: 'network' })), false)
+  t.equal(isAjaxHttpError(new AjaxError('late', { kind: 'timeout' })), false)
+  t.equal(isAjaxHttpError(Object.assign(new Error('busy'), { kind: 'http' })), false)
+  t.equal(isAjaxHttpError(envelope), false)
 })
