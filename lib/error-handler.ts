@@ -2,18 +2,35 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { defaultMessage, type EnvelopeWriter, type ErrorExtras } from './envelope'
 import { isPlainObject } from './options'
+import type { ErrorChain, ErrorHandlerFunc } from './fastify-internals'
 import { isValidHeader } from './reply'
 
 type ErrorHandler = (this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown
 
-interface ErrorLike {
-  statusCode?: unknown
-  status?: unknown
-  message?: unknown
-  stack?: unknown
-  headers?: unknown
-  expose?: unknown
-  validation?: unknown
+/** The fields of a thrown error the plugin reads, each read once: a getter cannot make them disagree. */
+interface ErrorFields {
+  statusCode: unknown
+  status: unknown
+  message: unknown
+  headers: unknown
+  expose: unknown
+  validation: unknown
+  /** The thrown value itself, for the stack (read only when it is sent, once). */
+  thrown: object
+}
+
+function readFields (thrown: unknown): ErrorFields | null {
+  if (typeof thrown !== 'object' || thrown === null) return null
+  const error = thrown as Record<string, unknown>
+  return {
+    statusCode: error.statusCode,
+    status: error.status,
+    message: error.message,
+    headers: error.headers,
+    expose: error.expose,
+    validation: error.validation,
+    thrown
+  }
 }
 
 function isErrorStatus (value: unknown): value is number {
@@ -24,7 +41,7 @@ function isErrorStatus (value: unknown): value is number {
  * The error's own status when it has a valid one. Without one, an error is internal (500), except
  * after an auth layer set 401 or 403 and passed its strategy's error on, as @fastify/auth does.
  */
-function errorStatus (error: ErrorLike | null, reply: FastifyReply): number {
+function errorStatus (error: ErrorFields | null, reply: FastifyReply): number {
   if (error !== null) {
     if (isErrorStatus(error.statusCode)) return error.statusCode
     if (isErrorStatus(error.status)) return error.status
@@ -34,13 +51,13 @@ function errorStatus (error: ErrorLike | null, reply: FastifyReply): number {
 }
 
 /** The error's message when it has one: a non-empty string. */
-function messageOf (error: ErrorLike | null): string | undefined {
+function messageOf (error: ErrorFields | null): string | undefined {
   const message = error?.message
   return typeof message === 'string' && message !== '' ? message : undefined
 }
 
 /** The error's message, unless it has none of its own: none, or its status's bare reason phrase. */
-function ownMessage (error: ErrorLike | null, status: number): string | undefined {
+function ownMessage (error: ErrorFields | null, status: number): string | undefined {
   const message = messageOf(error)
   return message !== STATUS_CODES[status] ? message : undefined
 }
@@ -50,7 +67,7 @@ function ownMessage (error: ErrorLike | null, status: number): string | undefine
  * messages describe tokens, so they keep the standard text unless the error says its message is
  * safe (`expose: true`, as http-errors and @fastify/sensible set).
  */
-function clientMessage (error: ErrorLike | null, status: number): string {
+function clientMessage (error: ErrorFields | null, status: number): string {
   const message = ownMessage(error, status)
   if (message === undefined) return defaultMessage(status)
   if ((status === 401 || status === 403) && error?.expose !== true) return defaultMessage(status)
@@ -75,8 +92,9 @@ function copyHeaders (reply: FastifyReply, headers: Record<string, unknown>): vo
   }
 }
 
-function debugOf (error: ErrorLike | null, thrown: unknown): ErrorExtras['debug'] {
-  const stack = typeof error?.stack === 'string' ? error.stack : undefined
+function debugOf (error: ErrorFields | null, thrown: unknown): ErrorExtras['debug'] {
+  const read = error === null ? undefined : (error.thrown as { stack?: unknown }).stack
+  const stack = typeof read === 'string' ? read : undefined
   return { message: messageOf(error) ?? String(thrown), stack }
 }
 
@@ -87,7 +105,7 @@ function debugOf (error: ErrorLike | null, thrown: unknown): ErrorExtras['debug'
 export function createErrorHandler (writer: EnvelopeWriter, debug: boolean): ErrorHandler {
   function answer (thrown: unknown, request: FastifyRequest, reply: FastifyReply): void {
     dropInvalidHeaders(reply)
-    const error = typeof thrown === 'object' && thrown !== null ? thrown as ErrorLike : null
+    const error = readFields(thrown)
     const status = errorStatus(error, reply)
     if (error !== null && isPlainObject(error.headers)) copyHeaders(reply, error.headers)
     if (status >= 500) {
@@ -112,27 +130,88 @@ export function createErrorHandler (writer: EnvelopeWriter, debug: boolean): Err
   }
 }
 
+/** Text an app's error handler sends that the client can read: typed JSON or plain text, or untyped. */
+function isReadableText (type: unknown): boolean {
+  return type === undefined || (typeof type === 'string' && NAMES_READABLE.test(type))
+}
+
+const NAMES_READABLE = /json|^\s*text\/plain/i
+
 /**
- * A route's own `errorHandler` still runs first on an ajax route; what it sends is enveloped by the
- * route's onSend, and what it throws is answered by the plugin's handler.
+ * While the app's error handlers run on an ajax route, what they send is checked: data is answered
+ * as a handler's `reply.code(n).send(x)` (bytes and streams by the route's rule for them); a page
+ * (HTML text) gets the envelope with its status's reason phrase, or the masked 500 below 400; an
+ * informational status, or a 3xx that is no redirect, the masked 500. Errors they pass on go by
+ * untouched, to the next handler.
  */
-export function chainErrorHandlers (own: ErrorHandler, ajax: ErrorHandler): ErrorHandler {
-  return function routeErrorHandler (error, request, reply) {
-    const recover = (next: unknown) => ajax.call(this, next as FastifyError, request, reply)
-    let result
-    try {
-      result = own.call(this, error, request, reply)
-    } catch (next) {
-      return recover(next)
+function guardAnswers (reply: FastifyReply, writer: EnvelopeWriter): void {
+  const send = reply.send
+  reply.send = function guardedSend (this: FastifyReply, payload?: unknown) {
+    if (payload instanceof Error) return send.call(this, payload)
+    const status = this.statusCode
+    const redirect = status >= 300 && status < 400
+    if (status < 200 || (redirect && !this.hasHeader('location'))) {
+      this.request.log.error({ statusCode: status }, 'fastify-ajaxutils: an error handler answered an ajax route without an answer')
+      return send.call(this, writer.text(this.request, this, 500, defaultMessage(500)))
     }
-    if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
-      // Resolving with the reply (a thenable) waits for the answer to finish, so Fastify never
-      // sends a second time.
-      return (result as Promise<unknown>).then(undefined, (next) => {
-        recover(next)
-        return reply
-      })
+    if (redirect || typeof payload !== 'string' || isReadableText(this.getHeader('content-type'))) return send.call(this, payload)
+    this.request.log.info({ statusCode: status }, 'fastify-ajaxutils: an error handler answered an ajax route with a page')
+    const answer = status >= 400 ? status : 500
+    return send.call(this, writer.text(this.request, this, answer, defaultMessage(answer)))
+  }
+}
+
+function isThenable (value: unknown): value is Promise<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as Promise<unknown>).then === 'function'
+}
+
+/**
+ * One of the app's handlers as a link of the ajax chain. An async handler that settles without
+ * answering passes the error on, where Fastify would answer an empty 200.
+ */
+function appLink (handler: ErrorHandlerFunc): ErrorHandlerFunc {
+  return function appErrorHandler (error, request, reply) {
+    const result = handler(error, request, reply)
+    if (!isThenable(result)) return result
+    return result.then((value) => {
+      if (value === undefined && !reply.sent) throw error
+      return value
+    })
+  }
+}
+
+/**
+ * The error handler of an ajax route. The app's handlers run first, in Fastify's order: the
+ * route's own `errorHandler`, then those set with `setErrorHandler` in its context and the
+ * contexts above, as Fastify computed them for the route. An error they pass on (a throw, a
+ * rejection, `reply.send(error)`) reaches the plugin's handler where it would reach Fastify's
+ * default. Without app handlers the plugin's handler answers at once.
+ */
+export function createRouteErrorHandler (own: ErrorHandler | undefined, ajax: ErrorHandler, chain: ErrorChain, writer: EnvelopeWriter): ErrorHandler {
+  const last: ErrorHandlerFunc = function ajaxLastErrorHandler (error, request, reply) {
+    Reflect.deleteProperty(reply, 'send')
+    ajax(error as FastifyError, request, reply)
+  }
+  const ownLinks = own === undefined ? [] : [appLink(own as ErrorHandlerFunc)]
+  // Fastify's chain for a route is fixed once the app is ready: each is mirrored once.
+  const mirrors = new WeakMap<object, object | null>()
+
+  function mirrorOf (next: object): object | null {
+    let mirror = mirrors.get(next)
+    if (mirror === undefined) {
+      const handlers = [...ownLinks, ...chain.handlers(next).map(appLink)]
+      mirror = handlers.length === 0 ? null : chain.build([...handlers, last])
+      mirrors.set(next, mirror)
     }
-    return result
+    return mirror
+  }
+
+  return function ajaxRouteErrorHandler (error, request, reply) {
+    const next = chain.next(reply)
+    const mirror = next === undefined ? null : mirrorOf(next)
+    if (mirror === null) return ajax(error, request, reply)
+    chain.setNext(reply, Object.getPrototypeOf(mirror))
+    guardAnswers(reply, writer)
+    return chain.handlerOf(mirror)(error, request, reply)
   }
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 /*
  * Every place the plugin relies on Fastify behaviour that is not public API, each for a cost or a
@@ -9,6 +9,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
  * 4. `copiesNotFoundContexts`: a version check for Fastify before 5.12.2.
  * 5. route.ts: the HEAD twin of a GET route is registered right after it, from the same options
  *    object, and its last onSend hook is Fastify's, which drops the body.
+ * 6. `createErrorChain`: the error handler a reply runs next, and the shape of Fastify's chain of
+ *    error handlers (each link's `func`, the next link its prototype, Fastify's default the root),
+ *    so that the app's handlers run before the plugin's instead of before Fastify's default.
  */
 
 /** Fastify's symbol with this description, on the object or up its prototype chain. */
@@ -88,4 +91,68 @@ export function notFoundContexts (fastify: FastifyInstance): NotFoundContext[] {
 export function copiesNotFoundContexts (version: string): boolean {
   const [major, minor, patch] = version.split('.').map(Number)
   return major === 5 && (minor < 12 || (minor === 12 && patch < 2))
+}
+
+/** Description of the symbol under which a reply keeps the error handler Fastify runs next. */
+export const NEXT_ERROR_HANDLER = 'fastify.reply.nextErrorHandler'
+
+export type ErrorHandlerFunc = (error: unknown, request: FastifyRequest, reply: FastifyReply) => unknown
+
+/** One link of Fastify's chain of error handlers: its handler, and the next link as prototype. */
+export type ErrorHandlerLink = object
+
+export interface ErrorChain {
+  /**
+   * The link Fastify runs when the current handler passes an error on (what Fastify computed for
+   * the route: its context's handlers, then its parents'), or `undefined` on a Fastify that keeps
+   * it elsewhere.
+   */
+  next (reply: FastifyReply): ErrorHandlerLink | undefined
+  /** The app's handlers from `link` on, nearest first; Fastify's default, the chain's root, left out. */
+  handlers (link: ErrorHandlerLink): ErrorHandlerFunc[]
+  /** A chain that runs `handlers` in order, each passing its errors on to the next. */
+  build (handlers: readonly ErrorHandlerFunc[]): ErrorHandlerLink
+  /** Makes Fastify run `link` when the current handler passes an error on. */
+  setNext (reply: FastifyReply, link: ErrorHandlerLink): void
+  /** The handler of a link. */
+  handlerOf (link: ErrorHandlerLink): ErrorHandlerFunc
+}
+
+type LinkRecord = { func?: unknown }
+
+/** Access to the chain of error handlers of a reply; one per registration, as for the reader above. */
+export function createErrorChain (description = NEXT_ERROR_HANDLER): ErrorChain {
+  let key: symbol | null | undefined
+  return {
+    next (reply) {
+      if (key === undefined) key = fastifySymbol(reply, description) ?? null
+      const link = key === null ? undefined : (reply as unknown as Record<symbol, unknown>)[key]
+      return typeof link === 'object' && link !== null ? link : undefined
+    },
+    handlers (link) {
+      const found: ErrorHandlerFunc[] = []
+      // Fastify's root link is a plain object; every handler set on top of it is made from it.
+      for (let at: object = link; Object.getPrototypeOf(at) !== Object.prototype && Object.getPrototypeOf(at) !== null; at = Object.getPrototypeOf(at)) {
+        const func = Object.hasOwn(at, 'func') ? (at as LinkRecord).func : undefined
+        if (typeof func === 'function') found.push(func as ErrorHandlerFunc)
+      }
+      return found
+    },
+    build (handlers) {
+      // The last link's prototype has no handler: Fastify then answers with its fallback.
+      let link: object = Object.create(null)
+      for (let index = handlers.length - 1; index >= 0; index--) {
+        const next: object = Object.create(link)
+        ;(next as LinkRecord).func = handlers[index]
+        link = next
+      }
+      return link
+    },
+    setNext (reply, link) {
+      (reply as unknown as Record<symbol, unknown>)[key as symbol] = link
+    },
+    handlerOf (link) {
+      return (link as LinkRecord).func as ErrorHandlerFunc
+    }
+  }
 }

@@ -256,8 +256,9 @@ export function createPrepare (write: DataWriter, tools: ResponseTools) {
 
 /**
  * The last onSend hook of an ajax route: every answer leaves as JSON, every error status as the
- * envelope, and no redirect leaves at all. Buffers and streams are final bytes and pass untouched;
- * the plugin's fixed envelopes leave as their text, which Node writes cheaper.
+ * envelope, and no redirect leaves at all. Buffers and streams pass untouched, unless they carry an
+ * error status without a JSON type; the plugin's fixed envelopes leave as their text, which Node
+ * writes cheaper.
  */
 export function createOnSend (tools: ResponseTools) {
   const { writer, contentTypeOf } = tools
@@ -276,6 +277,14 @@ export function createOnSend (tools: ResponseTools) {
       // A web Response brings its own status and headers, which Fastify copies after this hook.
       if (isWebResponse(payload) && isRedirect(payload.status) && (payload.headers.has('location') || isInLoginCheck(request))) {
         answerRedirect(request, reply, payload.body, done)
+        return
+      }
+      // Bytes with an error status leave as they are only when typed JSON: an HTML error page (a
+      // proxied upstream's, a file) would reach fetch() as a page, so it becomes the envelope.
+      if (status >= 400 && !isWebResponse(payload) && !isJsonType(contentTypeOf(reply) ?? reply.getHeader('content-type'))) {
+        discard(payload)
+        reply.removeHeader('location')
+        done(null, writer.finalText(request, reply, status, defaultMessage(status)))
         return
       }
       done(null, writer.sendable(payload))

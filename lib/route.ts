@@ -1,6 +1,7 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
-import { chainErrorHandlers, createErrorHandler } from './error-handler'
+import { createErrorHandler, createRouteErrorHandler } from './error-handler'
 import { createGuard, type LoginCheck } from './checks'
+import { createErrorChain } from './fastify-internals'
 import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions } from './options'
 import { createPrepare, schemaWriter, type ResponseTools } from './reply'
 import { indexAjaxRoute, type AppState } from './router'
@@ -17,7 +18,7 @@ interface RouteRecord {
   url: string
   config?: { ajax?: unknown }
   schema?: { response?: Record<string, unknown> }
-  errorHandler?: Parameters<typeof chainErrorHandlers>[0]
+  errorHandler?: Parameters<typeof createRouteErrorHandler>[0]
 }
 
 /** What one registration changed on a route, so that a nearer registration can take it back. */
@@ -65,6 +66,7 @@ export interface RouteInstaller {
  */
 export function createOnRoute ({ settings, tools, onSend, login, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
+  const errorChain = createErrorChain()
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
   let lastGet: { url: string, config: unknown, methods: readonly string[] } | null = null
 
@@ -100,7 +102,7 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
       guard: null,
       defaults
     }
-    route.errorHandler = route.errorHandler === undefined ? errorHandler : chainErrorHandlers(route.errorHandler, errorHandler)
+    route.errorHandler = createRouteErrorHandler(route.errorHandler, errorHandler, errorChain, tools.writer)
     const sendHooks = hooksOf(route.onSend)
     // The twin's last onSend is Fastify's, which measures the body and drops it: ours must run first.
     sendHooks.splice(isHeadTwin ? sendHooks.length - 1 : sendHooks.length, 0, onSend)

@@ -257,7 +257,7 @@ t.test('a 2xx that breaks the route response schema gets 500 Internal Server Err
   t.same(res.json(), { status: 'error', error: 'Internal Server Error' })
 })
 
-t.test('the app setErrorHandler keeps serving non-ajax routes while ajax routes get the envelope', async (t) => {
+t.test('the app setErrorHandler keeps serving non-ajax routes; its HTML page on an ajax route becomes the envelope', async (t) => {
   const app = await buildApp(t)
   const seen: string[] = []
   app.setErrorHandler((error: Error, request, reply) => {
@@ -274,10 +274,10 @@ t.test('the app setErrorHandler keeps serving non-ajax routes while ajax routes 
   t.equal(api.statusCode, 500)
   t.equal(api.headers['content-type'], JSON_TYPE)
   t.same(api.json(), { status: 'error', error: 'Internal Server Error' })
-  t.same(seen, ['/page'])
+  t.same(seen, ['/page', '/api'])
 })
 
-t.test('a setErrorHandler of a child context does not take over its ajax routes', async (t) => {
+t.test('a setErrorHandler of a child context runs first on its ajax routes; what it sends is enveloped', async (t) => {
   const app = await buildApp(t)
   await app.register(async (child) => {
     child.setErrorHandler((_error, _request, reply) => { reply.code(502).type('text/plain').send('child handler') })
@@ -285,9 +285,9 @@ t.test('a setErrorHandler of a child context does not take over its ajax routes'
     child.get('/page', async () => { throw new Error('x') })
   })
   const api = await app.inject('/api')
-  t.equal(api.statusCode, 400)
+  t.equal(api.statusCode, 502)
   t.equal(api.headers['content-type'], JSON_TYPE)
-  t.same(api.json(), { status: 'error', error: 'Bad input' })
+  t.same(api.json(), { status: 'error', error: 'child handler' })
   const page = await app.inject('/page')
   t.equal(page.statusCode, 502)
   t.equal(page.body, 'child handler')

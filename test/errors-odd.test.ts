@@ -313,11 +313,12 @@ t.test('the server-wide handlerTimeout applies to ajax routes too', async (t) =>
   }
 })
 
-t.test('a Buffer payload is sent as is: its bytes, Fastify content type, any status', async (t) => {
+t.test('a Buffer payload is sent as is, unless an error status comes without a JSON type: then the envelope', async (t) => {
   const app = await buildApp(t)
   app.get('/buffer', { config: { ajax: true } }, async () => Buffer.from('{"raw":1}'))
   app.get('/typed', { config: { ajax: true } }, async (_request, reply) => reply.type(JSON_TYPE).send(Buffer.from('{"raw":2}')))
   app.get('/error', { config: { ajax: true } }, async (_request, reply) => reply.code(409).send(Buffer.from('raw conflict')))
+  app.get('/json-error', { config: { ajax: true } }, async (_request, reply) => reply.code(409).type(JSON_TYPE).send(Buffer.from('{"raw":3}')))
   const buffer = await app.inject('/buffer')
   t.equal(buffer.statusCode, 200)
   t.equal(buffer.headers['content-type'], 'application/octet-stream')
@@ -328,8 +329,12 @@ t.test('a Buffer payload is sent as is: its bytes, Fastify content type, any sta
   t.same(typed.json(), { raw: 2 })
   const error = await app.inject('/error')
   t.equal(error.statusCode, 409)
-  t.equal(error.headers['content-type'], 'application/octet-stream')
-  t.equal(error.body, 'raw conflict')
+  t.equal(error.headers['content-type'], JSON_TYPE)
+  t.same(error.json(), { status: 'error', error: 'Conflict' })
+  const jsonError = await app.inject('/json-error')
+  t.equal(jsonError.statusCode, 409)
+  t.equal(jsonError.headers['content-type'], JSON_TYPE)
+  t.same(jsonError.json(), { raw: 3 })
 })
 
 t.test('a stream payload is sent as is; a stream that fails before its first byte gets the 500 envelope', async (t) => {
