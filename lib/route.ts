@@ -4,7 +4,7 @@ import { createGuard, type LoginCheck } from './checks'
 import { createErrorChain } from './fastify-internals'
 import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions } from './options'
 import { createPrepare, schemaWriter, type ResponseTools } from './reply'
-import { indexAjaxRoute, type AppState } from './router'
+import { indexAjaxRoute, indexOptedOutRoute, type AppState } from './router'
 
 type Hook = (...args: never[]) => unknown
 
@@ -18,6 +18,7 @@ interface RouteRecord {
   url: string
   config?: { ajax?: unknown }
   schema?: { response?: Record<string, unknown> }
+  constraints?: Record<string, unknown>
   errorHandler?: Parameters<typeof createRouteErrorHandler>[0]
 }
 
@@ -80,6 +81,7 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
     const previous = route[kInstalled]
     const own = route.config?.ajax
     const defaults = settings.all ?? previous?.defaults ?? null
+    if (own === false) indexOptedOutRoute(state, methods, route.url)
     if (own === false || (own === undefined && defaults === null)) return
 
     const source = routeSource(`${methods.join(',')} ${route.url}`)
@@ -116,7 +118,7 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
     route.preHandler = [...hooksOf(route.preHandler), installed.prepare]
     route[kInstalled] = installed
     const earlyLogin = ajax.loginRequired && checksBeforeBody(settings)
-    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? login : null })
+    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? login : null }, route.constraints)
     if (!isHeadTwin) document(route, ajax)
   }
 }

@@ -26,7 +26,17 @@ export interface AppState {
    * not-found contexts then shape those answers of the router-level check.
    */
   strategies: boolean
+  /** Custom constraint strategies the index knows (host and version it knows already), by name. */
+  readonly constraintStrategies: Map<string, ConstraintStrategy>
+  /** Custom constraints some indexed ajax route uses: only these are derived from a request. */
+  readonly customInUse: Set<string>
+  /** Routes that opted out of `all` (`config.ajax: false`): their URLs are left to Fastify. */
+  readonly optedOut: RouterIndex
+  readonly optedOutMethods: Set<string>
 }
+
+type ConstraintStrategy = FindMyWay.ConstraintStrategy<FindMyWay.HTTPVersion.V1, unknown>
+type Constraints = Record<string, unknown>
 
 const states = new WeakMap<object, AppState>()
 
@@ -49,6 +59,38 @@ function routerSettings (fastify: FastifyInstance): RouterSettings {
   return settings as RouterSettings
 }
 
+/** Custom constraint strategies given in the server options (`routerOptions.constraints`). */
+function serverStrategies (fastify: FastifyInstance): ConstraintStrategy[] {
+  const config = fastify.initialConfig as { constraints?: unknown, routerOptions?: { constraints?: unknown } }
+  const given = (config.routerOptions?.constraints ?? config.constraints) as Record<string, ConstraintStrategy> | undefined
+  return given === undefined ? [] : Object.values(given)
+}
+
+/**
+ * Teaches the index a custom constraint strategy, once, as a copy (find-my-way marks the objects
+ * it is given, and the server options are frozen). Async strategies, which find-my-way tells by
+ * their three parameters, are left out: the plugin derives constraints synchronously.
+ */
+function learnStrategy (state: AppState, strategy: ConstraintStrategy): void {
+  if (state.constraintStrategies.has(strategy.name) || strategy.deriveConstraint.length === 3) return
+  const copy = { ...strategy }
+  state.index.addConstraintStrategy(copy as FindMyWay.ConstraintStrategy<FindMyWay.HTTPVersion.V1>)
+  state.constraintStrategies.set(strategy.name, copy)
+}
+
+/**
+ * The index learns the app's custom constraint strategies from the server options and from
+ * `addConstraintStrategy` calls made after the plugin is registered.
+ */
+function trackConstraintStrategies (fastify: FastifyInstance, state: AppState): void {
+  for (const strategy of serverStrategies(fastify)) learnStrategy(state, strategy)
+  const add = fastify.addConstraintStrategy
+  fastify.addConstraintStrategy = function addConstraintStrategy (strategy) {
+    add.call(this, strategy)
+    learnStrategy(state, strategy as ConstraintStrategy)
+  }
+}
+
 /** The state of the app `fastify` belongs to (all its contexts share one server). */
 export function appState (fastify: FastifyInstance): AppState {
   let state = states.get(fastify.server)
@@ -61,7 +103,11 @@ export function appState (fastify: FastifyInstance): AppState {
       caseSensitive: settings.caseSensitive !== false,
       prefixes: [],
       checked: new WeakSet(),
-      strategies: false
+      strategies: false,
+      constraintStrategies: new Map(),
+      customInUse: new Set(),
+      optedOut: FindMyWay(settings),
+      optedOutMethods: new Set()
     }
     states.set(fastify.server, state)
   }
@@ -84,14 +130,29 @@ export interface IndexedRoute {
 // find-my-way wants a handler per route; the index only ever looks routes up, never runs them.
 const NEVER_RUN = Function.prototype as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>
 
+/** Whether the index can match these route constraints: host, version and the strategies it learnt. */
+function knowsConstraints (state: AppState, constraints: Constraints): boolean {
+  return Object.keys(constraints).every((name) => name === 'host' || name === 'version' || state.constraintStrategies.has(name))
+}
+
+/** A key for one route's constraints (host patterns are RegExps, which JSON does not write). */
+function constraintsKey (constraints: Constraints): string {
+  return Object.keys(constraints).sort().map((name) => `${name}=${String(constraints[name])}`).join('&')
+}
+
 /**
  * Records an ajax route so that a request for its URL with another method gets 405, not 404. A
- * nearer registration of the plugin indexes the route again: its settings replace the first's.
+ * nearer registration of the plugin indexes the route again: its settings replace the first's. A
+ * route whose constraints the index cannot match (a strategy it never learnt) is left out: its
+ * URL keeps Fastify's answers for other methods.
  */
-export function indexAjaxRoute (state: AppState, methods: readonly string[], url: string, route: IndexedRoute): void {
+export function indexAjaxRoute (state: AppState, methods: readonly string[], url: string, route: IndexedRoute, constraints: Constraints = {}): void {
+  if (!knowsConstraints(state, constraints)) return
+  for (const name of Object.keys(constraints)) if (state.constraintStrategies.has(name)) state.customInUse.add(name)
+  const suffix = constraintsKey(constraints)
   for (const method of methods) {
     state.methods.add(method)
-    const key = `${method} ${url}`
+    const key = `${method} ${url} ${suffix}`
     const indexed = state.indexed.get(key)
     if (indexed !== undefined) {
       Object.assign(indexed, route)
@@ -99,10 +160,22 @@ export function indexAjaxRoute (state: AppState, methods: readonly string[], url
     }
     const store = { ...route }
     try {
-      state.index.on(method as FindMyWay.HTTPMethod, url, NEVER_RUN, store)
+      state.index.on(method as FindMyWay.HTTPMethod, url, { constraints }, NEVER_RUN, store)
       state.indexed.set(key, store)
     } catch {
       // A path Fastify itself rejects next, with its own error.
+    }
+  }
+}
+
+/** Records a route that opted out (`config.ajax: false`): the router-level checks leave its URL alone. */
+export function indexOptedOutRoute (state: AppState, methods: readonly string[], url: string): void {
+  for (const method of methods) {
+    try {
+      state.optedOut.on(method as FindMyWay.HTTPMethod, url, NEVER_RUN)
+      state.optedOutMethods.add(method)
+    } catch {
+      // Already recorded (the same URL under other constraints), or a path Fastify rejects next.
     }
   }
 }
@@ -138,27 +211,53 @@ function createMemory<V> () {
 }
 
 /**
+ * What the router matches a request on besides method and path, as find-my-way derives it: host and
+ * version, and the custom constraints indexed routes use. `null` when a strategy throws: the
+ * request is then left to Fastify.
+ */
+function deriveConstraints (state: AppState, request: FastifyRequest): Constraints | null {
+  const headers = request.raw.headers
+  const derived: Constraints = { host: headers.host ?? headers[':authority'], version: headers['accept-version'] }
+  try {
+    for (const name of state.customInUse) derived[name] = (state.constraintStrategies.get(name) as ConstraintStrategy).deriveConstraint(request.raw)
+  } catch (error) {
+    request.log.warn({ err: error }, 'fastify-ajaxutils: a constraint strategy failed: the request is left to Fastify')
+    return null
+  }
+  return derived
+}
+
+/** A memory key for the derived constraints of a request. */
+function derivedKey (derived: Constraints): string {
+  let key = ''
+  for (const name in derived) key += '\n' + String(derived[name])
+  return key
+}
+
+/**
  * The check for requests no route answers, run by the not-found contexts: a URL that is an ajax
- * route for other methods answers 405 with `Allow` (after the route's login check, in the seed's
- * order); an unknown URL under an `all` prefix answers the 404 envelope; anything else goes on to
- * Fastify's (or the app's) not-found handler.
+ * route for other methods (whose constraints match the request) answers 405 with `Allow` (after the
+ * route's login check, in the seed's order); an unknown URL under an `all` prefix answers the 404
+ * envelope; anything else, and any URL of a route that opted out, goes on to Fastify's (or the
+ * app's) not-found handler.
  */
 export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState): Check {
   // Routes cannot change once the app is ready, so what an URL is worth is worked out once.
   const rememberRoute = createMemory<IndexedRoute | null>()
   const rememberAllow = createMemory<string>()
+  const rememberOptedOut = createMemory<boolean>()
 
-  function routeFor (method: string, path: string): IndexedRoute | null {
-    return rememberRoute(`${method} ${path}`, () => findOtherMethod(state, method, path))
+  function routeFor (method: string, path: string, derived: Constraints): IndexedRoute | null {
+    return rememberRoute(`${method} ${path}${derivedKey(derived)}`, () => findOtherMethod(state, method, path, derived))
   }
 
-  function allowAt (path: string): string {
-    return rememberAllow(path, () => allowHeader(fastify.supportedMethods.filter((method) => {
-      const ajax = state.index.find(method as FindMyWay.HTTPMethod, path)
+  function allowAt (path: string, derived: Constraints): string {
+    return rememberAllow(path + derivedKey(derived), () => allowHeader(fastify.supportedMethods.filter((method) => {
+      const ajax = state.index.find(method as FindMyWay.HTTPMethod, path, derived)
       if (ajax === null) {
         // Routes that match every URL (@fastify/static's `GET /*`, CORS preflight's `OPTIONS *`)
         // say nothing of this resource: a GET here would end in the plugin's 405 anyway.
-        const match = fastify.findRoute({ method, url: path })
+        const match = fastify.findRoute({ method, url: path, constraints: derived })
         return match !== null && !('*' in (match.params as object))
       }
       const { allowed } = ajax.store as IndexedRoute
@@ -166,10 +265,17 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
     })))
   }
 
-  function answerMethod (request: FastifyRequest, reply: FastifyReply, route: IndexedRoute, path: string): void {
+  /** Whether the URL has routes that opted out of `all`, for the request's method or another. */
+  function optedOutAt (method: string, path: string): boolean {
+    if (state.optedOutMethods.size === 0) return false
+    if (state.optedOut.find(method as FindMyWay.HTTPMethod, path) !== null) return true
+    return rememberOptedOut(path, () => [...state.optedOutMethods].some((other) => state.optedOut.find(other as FindMyWay.HTTPMethod, path) !== null))
+  }
+
+  function answerMethod (request: FastifyRequest, reply: FastifyReply, route: IndexedRoute, path: string, derived: Constraints): void {
     // No method here would succeed only when the URL's ajax routes allow none they are registered
     // for (requirePOST on a GET route): like the route itself, name what its options declare.
-    const allow = allowAt(path)
+    const allow = allowAt(path, derived)
     reply.header('allow', allow !== '' ? allow : (route.allowed as AllowedMethods).header)
     // A not-found context runs no ajax route's onSend hook: the body leaves as sent here.
     reply.send(route.writer.finalText(request, reply, 405, 'Method not allowed'))
@@ -178,14 +284,25 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
   // After a login check passed: what the request was refused for is looked up again.
   const refuseMethod: Check = function refuseMethod (request, reply) {
     const path = pathOf(request.url)
-    answerMethod(request, reply, routeFor(request.method, path) as IndexedRoute, path)
+    const derived = deriveConstraints(state, request) as Constraints
+    answerMethod(request, reply, routeFor(request.method, path, derived) as IndexedRoute, path, derived)
   }
 
   return function checkUnmatched (request, reply, done) {
     const path = pathOf(request.url)
-    const found = routeFor(request.method, path)
+    // A route that opted out and called reply.callNotFound(), or whose URL Fastify answers itself.
+    if (optedOutAt(request.method, path)) {
+      done()
+      return
+    }
+    const derived = deriveConstraints(state, request)
+    if (derived === null) {
+      done()
+      return
+    }
+    const found = routeFor(request.method, path, derived)
     if (found !== null) {
-      if (found.login === null) answerMethod(request, reply, found, path)
+      if (found.login === null) answerMethod(request, reply, found, path, derived)
       else found.login(request, reply, done, refuseMethod)
       return
     }
@@ -199,15 +316,15 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
 }
 
 /**
- * The ajax route this URL has for another method, a login-required one first. When the request's
- * own method has one, the router passed it over on purpose (a version or host constraint): that
- * stays a 404.
+ * The ajax route this URL has for another method, whose constraints match the request, a
+ * login-required one first. When the request's own method has one, the router passed it over on
+ * purpose: that stays Fastify's 404.
  */
-function findOtherMethod (state: AppState, requestMethod: string, path: string): IndexedRoute | null {
-  if (state.index.find(requestMethod as FindMyWay.HTTPMethod, path) !== null) return null
+function findOtherMethod (state: AppState, requestMethod: string, path: string, derived: Constraints): IndexedRoute | null {
+  if (state.index.find(requestMethod as FindMyWay.HTTPMethod, path, derived) !== null) return null
   let found: IndexedRoute | null = null
   for (const method of state.methods) {
-    const match = state.index.find(method as FindMyWay.HTTPMethod, path)
+    const match = state.index.find(method as FindMyWay.HTTPMethod, path, derived)
     if (match === null) continue
     found = match.store as IndexedRoute
     if (found.login !== null) break
@@ -263,6 +380,7 @@ export function checkCalledNotFound (fastify: FastifyInstance, state: AppState):
  * hooks) in the not-found contexts, and on an older Fastify also where catch-all routes hand on.
  */
 export function installUnmatchedChecks (fastify: FastifyInstance, state: AppState): void {
+  trackConstraintStrategies(fastify, state)
   checkCalledNotFound(fastify, state)
   fastify.addHook('onReady', function checkUnmatchedRequests (done) {
     checkNotFoundContexts(fastify, state)
