@@ -265,11 +265,9 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
     })))
   }
 
-  /** Whether the URL has routes that opted out of `all`, for the request's method or another. */
-  function optedOutAt (method: string, path: string): boolean {
-    if (state.optedOutMethods.size === 0) return false
-    if (state.optedOut.find(method as FindMyWay.HTTPMethod, path) !== null) return true
-    return rememberOptedOut(path, () => [...state.optedOutMethods].some((other) => state.optedOut.find(other as FindMyWay.HTTPMethod, path) !== null))
+  /** Whether the URL has routes that opted out of `all`, for any method. */
+  function optedOutAt (path: string): boolean {
+    return rememberOptedOut(path, () => [...state.optedOutMethods].some((method) => state.optedOut.find(method as FindMyWay.HTTPMethod, path) !== null))
   }
 
   function answerMethod (request: FastifyRequest, reply: FastifyReply, route: IndexedRoute, path: string, derived: Constraints): void {
@@ -290,8 +288,8 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
 
   return function checkUnmatched (request, reply, done) {
     const path = pathOf(request.url)
-    // A route that opted out and called reply.callNotFound(), or whose URL Fastify answers itself.
-    if (optedOutAt(request.method, path)) {
+    // A route that opted out and called reply.callNotFound(): its context's handler answers.
+    if (state.optedOutMethods.has(request.method) && state.optedOut.find(request.method as FindMyWay.HTTPMethod, path) !== null) {
       done()
       return
     }
@@ -307,7 +305,8 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
       return
     }
     const scope = state.prefixes.find((entry) => underPrefix(state.caseSensitive ? path : path.toLowerCase(), entry.prefix))
-    if (scope !== undefined) {
+    // A URL only opted-out routes serve is no unknown URL: Fastify answers its other methods.
+    if (scope !== undefined && !(state.optedOutMethods.size !== 0 && optedOutAt(path))) {
       reply.send(scope.writer.finalText(request, reply, 404, 'Not found'))
       return
     }
