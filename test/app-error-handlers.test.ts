@@ -275,3 +275,11 @@ t.test('on a Fastify that keeps the chain elsewhere, the plugin answers at once 
   t.same(res.json(), { status: 'error', error: 'Gone for good' })
   t.same(ran, [])
 })
+
+t.test('a chain of another shape (no plain-object root) yields the handlers found, and stops', async (t) => {
+  const chain = createErrorChain()
+  const handler = (): void => {}
+  const link = chain.build([handler])
+  t.same(chain.handlers(link), [handler])
+  t.equal(chain.handlerOf(link), handler)
+})

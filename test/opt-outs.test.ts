@@ -103,3 +103,18 @@ t.test('opted-out routes answer exactly as without the plugin: pages, errors, Fa
     t.equal(res.body, expected.body, url)
   }
 })
+
+t.test('one URL opted out twice under different hosts is still left to Fastify, on each host', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(ajaxutils, { all: true })
+  app.get('/multi', { constraints: { host: 'a.example.com' }, config: { ajax: false } }, async () => 'a')
+  app.get('/multi', { constraints: { host: 'b.example.com' }, config: { ajax: false } }, async () => 'b')
+  for (const host of ['a.example.com', 'b.example.com']) {
+    const res = await app.inject({ method: 'POST', url: '/multi', headers: { host } })
+    t.equal(res.statusCode, 404, host)
+    t.same(res.json(), { message: 'Route POST:/multi not found', error: 'Not Found', statusCode: 404 })
+    const page = await app.inject({ url: '/multi', headers: { host } })
+    t.equal(page.body, host[0])
+  }
+})
