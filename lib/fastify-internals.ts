@@ -12,6 +12,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
  * 6. `createErrorChain`: the error handler a reply runs next, and the shape of Fastify's chain of
  *    error handlers (each link's `func`, the next link its prototype, Fastify's default the root),
  *    so that the app's handlers run before the plugin's instead of before Fastify's default.
+ * 7. router.ts: request constraints derived as find-my-way derives them (`host`, `accept-version`,
+ *    a custom strategy's `deriveConstraint(req)`), custom strategies read from `initialConfig`,
+ *    and `addConstraintStrategy` wrapped on the plugin's instance to learn the ones added later.
  */
 
 /** Fastify's symbol with this description, on the object or up its prototype chain. */
