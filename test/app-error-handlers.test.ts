@@ -237,7 +237,7 @@ t.test('non-ajax routes answer exactly as without the plugin, whatever the app h
   for (const url of ['/html', '/rethrow', '/redirect', '/data']) {
     const app = Fastify()
     t.teardown(() => app.close())
-    await app.register(ajaxutils, { all: false } as never)
+    await app.register(ajaxutils)
     setup(app)
     const res = await app.inject(url)
     const bare = await bareAnswer(t, setup, url)

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type InjectOptions } from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'
-import { bareAnswer, JSON_TYPE } from './helpers'
+import { bareAnswer, fastifyAtLeast, JSON_TYPE } from './helpers'
 
 // The router-level 405 and login check count only the ajax routes whose constraints (host, version,
 // custom strategies) match the request; Allow names only methods that would succeed for it; any
@@ -21,6 +21,11 @@ function tenantStrategy (name = 'tenant') {
     deriveConstraint: (req: { headers: Record<string, unknown> }) => req.headers['x-tenant'],
     mustMatchWhenDerived: true
   }
+}
+
+/** Server options with custom constraint strategies: under `routerOptions` from Fastify 5.5, at the top level before. */
+function withStrategies (constraints: Record<string, unknown>): FastifyServerOptions {
+  return (fastifyAtLeast('5.5.0') ? { routerOptions: { constraints } } : { constraints }) as FastifyServerOptions
 }
 
 type Setup = (app: FastifyInstance, ajax: boolean) => void | Promise<void>
@@ -115,7 +120,7 @@ const tenantRoutes: Setup = (app, ajax) => {
 }
 
 t.test('a custom constraint strategy in the server options is matched like Fastify matches it', async (t) => {
-  const { app, same } = await withBare(t, tenantRoutes, { routerOptions: { constraints: { tenant: tenantStrategy() } } } as FastifyServerOptions)
+  const { app, same } = await withBare(t, tenantRoutes, withStrategies({ tenant: tenantStrategy() }))
   await same({ method: 'POST', url: '/report', headers: { 'x-tenant': 'globex' } }, 'POST for another tenant')
   await same({ method: 'POST', url: '/report' }, 'POST without a tenant')
   const wrong = await app.inject({ method: 'POST', url: '/report', headers: { 'x-tenant': 'acme' } })
@@ -167,7 +172,7 @@ t.test('a constraint strategy that throws when the plugin derives it leaves the 
       return req.headers['x-tenant']
     }
   }
-  const app = Fastify({ routerOptions: { constraints: { tenant: flaky } } } as FastifyServerOptions)
+  const app = Fastify(withStrategies({ tenant: flaky }))
   t.teardown(() => app.close())
   await app.register(ajaxutils)
   tenantRoutes(app, true)
