@@ -284,6 +284,8 @@ export function createOnSend (tools: ResponseTools) {
       if (status >= 400 && !isWebResponse(payload) && !isJsonType(contentTypeOf(reply) ?? reply.getHeader('content-type'))) {
         discard(payload)
         reply.removeHeader('location')
+        // The bytes may be encoded already (a compression hook ran first); the envelope is not.
+        reply.removeHeader('content-encoding')
         done(null, writer.finalText(request, reply, status, defaultMessage(status)))
         return
       }

@@ -4,7 +4,7 @@ import { createGuard, type LoginCheck } from './checks'
 import { createErrorChain } from './fastify-internals'
 import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions } from './options'
 import { createPrepare, schemaWriter, type ResponseTools } from './reply'
-import { indexAjaxRoute, indexOptedOutRoute, type AppState } from './router'
+import { indexAjaxRoute, indexOptedOutRoute, noteConstraints, type AppState } from './router'
 
 type Hook = (...args: never[]) => unknown
 
@@ -81,6 +81,7 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
     const previous = route[kInstalled]
     const own = route.config?.ajax
     const defaults = settings.all ?? previous?.defaults ?? null
+    noteConstraints(state, route.constraints)
     if (own === false) indexOptedOutRoute(state, methods, route.url)
     if (own === false || (own === undefined && defaults === null)) return
 

@@ -28,8 +28,8 @@ export interface AppState {
   strategies: boolean
   /** Custom constraint strategies the index knows (host and version it knows already), by name. */
   readonly constraintStrategies: Map<string, ConstraintStrategy>
-  /** Custom constraints some indexed ajax route uses: only these are derived from a request. */
-  readonly customInUse: Set<string>
+  /** Constraints the app's routes use: only these are derived from a request, as Fastify's router does. */
+  readonly constraintsInUse: Set<string>
   /** Routes that opted out of `all` (`config.ajax: false`): their URLs are left to Fastify. */
   readonly optedOut: RouterIndex
   readonly optedOutMethods: Set<string>
@@ -105,7 +105,7 @@ export function appState (fastify: FastifyInstance): AppState {
       checked: new WeakSet(),
       strategies: false,
       constraintStrategies: new Map(),
-      customInUse: new Set(),
+      constraintsInUse: new Set(),
       optedOut: FindMyWay(settings),
       optedOutMethods: new Set()
     }
@@ -148,7 +148,6 @@ function constraintsKey (constraints: Constraints): string {
  */
 export function indexAjaxRoute (state: AppState, methods: readonly string[], url: string, route: IndexedRoute, constraints: Constraints = {}): void {
   if (!knowsConstraints(state, constraints)) return
-  for (const name of Object.keys(constraints)) if (state.constraintStrategies.has(name)) state.customInUse.add(name)
   const suffix = constraintsKey(constraints)
   for (const method of methods) {
     state.methods.add(method)
@@ -166,6 +165,11 @@ export function indexAjaxRoute (state: AppState, methods: readonly string[], url
       // A path Fastify itself rejects next, with its own error.
     }
   }
+}
+
+/** Notes the constraints a route of the app uses (any route the plugin sees, ajax or not). */
+export function noteConstraints (state: AppState, constraints: Constraints | undefined): void {
+  if (constraints !== undefined) for (const name of Object.keys(constraints)) state.constraintsInUse.add(name)
 }
 
 /** Records a route that opted out (`config.ajax: false`): the router-level checks leave its URL alone. */
@@ -211,15 +215,21 @@ function createMemory<V> () {
 }
 
 /**
- * What the router matches a request on besides method and path, as find-my-way derives it: host and
- * version, and the custom constraints indexed routes use. `null` when a strategy throws: the
- * request is then left to Fastify.
+ * What the router matches a request on besides method and path, derived as find-my-way derives it,
+ * for the constraints the app's routes use: a value derived for a constraint no route uses would
+ * make find-my-way refuse unconstrained routes. `null` when a strategy throws: the request is then
+ * left to Fastify.
  */
 function deriveConstraints (state: AppState, request: FastifyRequest): Constraints | null {
   const headers = request.raw.headers
-  const derived: Constraints = { host: headers.host ?? headers[':authority'], version: headers['accept-version'] }
+  const derived: Constraints = {}
   try {
-    for (const name of state.customInUse) derived[name] = (state.constraintStrategies.get(name) as ConstraintStrategy).deriveConstraint(request.raw)
+    for (const name of state.constraintsInUse) {
+      const strategy = state.constraintStrategies.get(name)
+      if (strategy !== undefined) derived[name] = strategy.deriveConstraint(request.raw)
+      else if (name === 'host') derived.host = headers.host ?? headers[':authority']
+      else if (name === 'version') derived.version = headers['accept-version']
+    }
   } catch (error) {
     request.log.warn({ err: error }, 'fastify-ajaxutils: a constraint strategy failed: the request is left to Fastify')
     return null
@@ -279,10 +289,13 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
     reply.send(route.writer.finalText(request, reply, 405, 'Method not allowed'))
   }
 
+  // The constraints of requests in a login check, for the 405 that follows it.
+  const waiting = new WeakMap<FastifyRequest, Constraints>()
+
   // After a login check passed: what the request was refused for is looked up again.
   const refuseMethod: Check = function refuseMethod (request, reply) {
     const path = pathOf(request.url)
-    const derived = deriveConstraints(state, request) as Constraints
+    const derived = waiting.get(request) as Constraints
     answerMethod(request, reply, routeFor(request.method, path, derived) as IndexedRoute, path, derived)
   }
 
@@ -301,7 +314,10 @@ export function createUnmatchedCheck (fastify: FastifyInstance, state: AppState)
     const found = routeFor(request.method, path, derived)
     if (found !== null) {
       if (found.login === null) answerMethod(request, reply, found, path, derived)
-      else found.login(request, reply, done, refuseMethod)
+      else {
+        waiting.set(request, derived)
+        found.login(request, reply, done, refuseMethod)
+      }
       return
     }
     const scope = state.prefixes.find((entry) => underPrefix(state.caseSensitive ? path : path.toLowerCase(), entry.prefix))

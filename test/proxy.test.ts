@@ -1,4 +1,6 @@
+import compress from '@fastify/compress'
 import proxy from '@fastify/http-proxy'
+import { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'
@@ -76,4 +78,17 @@ t.test('a proxy outside the `all` context is untouched, beside ajax routes of th
   t.same(await get(`${base}/up/page-error`), { status: 502, type: 'text/html', location: null, body: '<h1>Upstream is down: secret-host</h1>' })
   t.same(await get(`${base}/up/moved`), { status: 302, type: null, location: '/up/login', body: '' }, 'http-proxy rewrites the location')
   t.same(await get(`${base}/api/me`), { status: 200, type: JSON_TYPE, location: null, body: '{"me":"ada"}' })
+})
+
+t.test('the stream rule with @fastify/compress before the plugin: an encoded error stream becomes the plain envelope', async (t) => {
+  const app = Fastify()
+  await app.register(compress, { threshold: 10 })
+  await app.register(ajaxutils)
+  app.get('/long', { config: { ajax: true } }, async (_request, reply) => reply.code(400).type('text/html').send(Readable.from([`<p>${'x'.repeat(2000)}</p>`])))
+  const base = await listen(t, app)
+  const res = await fetch(`${base}/long`, { headers: { 'accept-encoding': 'gzip' } })
+  t.equal(res.status, 400)
+  t.equal(res.headers.get('content-type'), JSON_TYPE)
+  t.equal(res.headers.get('content-encoding'), null)
+  t.same(await res.json(), { status: 'error', error: 'Bad Request' })
 })
