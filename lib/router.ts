@@ -227,7 +227,7 @@ function deriveConstraints (state: AppState, request: FastifyRequest): Constrain
     for (const name of state.constraintsInUse) {
       const strategy = state.constraintStrategies.get(name)
       if (strategy !== undefined) derived[name] = strategy.deriveConstraint(request.raw)
-      else if (name === 'host') derived.host = headers.host ?? headers[':authority']
+      else if (name === 'host') derived.host = headers.host || headers[':authority']
       else if (name === 'version') derived.version = headers['accept-version']
     }
   } catch (error) {

@@ -282,4 +282,6 @@ t.test('a chain of another shape (no plain-object root) yields the handlers foun
   const link = chain.build([handler])
   t.same(chain.handlers(link), [handler])
   t.equal(chain.handlerOf(link), handler)
+  // A link without a handler of its own is passed over.
+  t.same(chain.handlers(Object.create(link)), [handler])
 })

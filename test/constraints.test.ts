@@ -1,3 +1,4 @@
+import { connect } from 'node:http2'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type InjectOptions } from 'fastify'
 import t from 'tap'
 import ajaxutils from '../index'
@@ -180,4 +181,28 @@ t.test('a constraint strategy that throws when the plugin derives it leaves the 
   t.equal(res.statusCode, 404)
   t.equal(res.headers.allow, undefined)
   t.same(res.json(), { message: 'Route POST:/report not found', error: 'Not Found', statusCode: 404 })
+})
+
+t.test('over HTTP/2 the host comes from :authority, as Fastify routes it', async (t) => {
+  const app = Fastify({ http2: true })
+  t.teardown(() => app.close())
+  await app.register(ajaxutils)
+  app.post('/settings', { constraints: { host: 'admin.example.com' }, config: { ajax: true } }, async () => ({ saved: true }))
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const client = connect(base)
+  t.teardown(() => client.close())
+  const ask = (authority: string) => new Promise<{ status: unknown, allow: unknown, body: string }>((resolve, reject) => {
+    const request = client.request({ ':method': 'PUT', ':path': '/settings', ':authority': authority })
+    let status: unknown
+    let allow: unknown
+    let body = ''
+    request.on('response', (headers) => { status = headers[':status']; allow = headers.allow })
+    request.setEncoding('utf8')
+    request.on('data', (chunk: string) => { body += chunk })
+    request.on('end', () => resolve({ status, allow, body }))
+    request.on('error', reject)
+    request.end()
+  })
+  t.same(await ask('admin.example.com'), { status: 405, allow: 'POST', body: '{"status":"error","error":"Method not allowed"}' })
+  t.same(await ask('www.example.com'), { status: 404, allow: undefined, body: '{"message":"Route PUT:/settings not found","error":"Not Found","statusCode":404}' })
 })
