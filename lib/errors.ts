@@ -72,3 +72,11 @@ export const FST_AJAX_JSON_WRITER = createError(
   500,
   TypeError
 )
+
+/** `json.stringify` met data nested deeper than it writes: a value JSON cannot hold, under the same code. */
+export const FST_AJAX_TOO_DEEP = createError(
+  'FST_AJAX_UNSERIALIZABLE',
+  'Cannot write data nested deeper than %s levels as JSON',
+  500,
+  TypeError
+)

@@ -1,6 +1,6 @@
 import { types } from 'node:util'
 import secureJson from 'secure-json-parse'
-import { FST_AJAX_CIRCULAR, FST_AJAX_UNSERIALIZABLE } from './errors'
+import { FST_AJAX_CIRCULAR, FST_AJAX_TOO_DEEP, FST_AJAX_UNSERIALIZABLE } from './errors'
 
 /** A JSON writer: the plugin's own, or the one given as plugin option `json.stringify`. */
 export type Stringify = (value: unknown) => string
@@ -34,89 +34,244 @@ function writeString (text: string): string {
 }
 
 /**
- * The exact writer, for data that is not plain: JSON.stringify with a replacer function would pay
- * for a call per value and be several times slower. `ancestors` holds the objects being written,
- * to refuse circular data.
+ * How the writer works: `prepare` walks the data once, recursively but never more than
+ * REGION_DEPTH levels, and gives back data native JSON.stringify writes exactly as SPEC §6 asks:
+ * each toJSON called once and replaced by what it gives, BigInts replaced by their decimal
+ * strings, refusals thrown. Only the objects on the way to a replaced value are copied; every
+ * other subtree is the caller's own. Most payloads end there, with one JSON.stringify call.
+ * A value REGION_DEPTH levels down is left as a `Deep` mark: `writeTall` then writes the copied
+ * objects above the marks itself, with an explicit stack, hands every other subtree to
+ * JSON.stringify, and prepares each marked value as a new region in turn. Neither recursion goes
+ * deeper than REGION_DEPTH, so no depth of data overflows the stack, and every value is
+ * prepared once: the cost is linear in the data at any depth.
+ * JSON.stringify reads the caller's data again: a getter or a Proxy that answers differently the
+ * second time is written as it answers then.
  */
-function write (value: unknown, key: string, ancestors: object[]): string | undefined {
+const REGION_DEPTH = 64
+
+// Data deeper than this is refused: a getter, a Proxy or a toJSON can make up data that never ends.
+const MAX_DEPTH = 100_000
+const MAX_REGIONS = Math.ceil(MAX_DEPTH / REGION_DEPTH)
+
+const DATE_TO_JSON = Date.prototype.toJSON
+const DATE_TO_ISO = Date.prototype.toISOString
+
+/** A value left for the next region, with the key its toJSON is to be called with. */
+class Deep {
+  constructor (readonly value: object, readonly key: string | number) {}
+}
+
+interface State {
+  /** Whether Object.prototype has enumerable keys, which `for...in` would see. */
+  readonly polluted: boolean
+  /** Whether Object.prototype has a toJSON, which every plain object would inherit. */
+  readonly inheritedToJSON: boolean
+  /** How many `Deep` marks were made: a change tells a copy that it holds one. */
+  marks: number
+  /** Copies holding a `Deep` somewhere below, each with the object it copies. */
+  readonly tall: Map<object, object>
+  /** The caller's objects on the path being written: one met again on its own path is circular. */
+  readonly path: Set<object>
+  /** How many regions are open on the path being written. */
+  regions: number
+}
+
+function isPolluted (): boolean {
+  for (const key in Object.prototype) if (key !== undefined) return true
+  return false
+}
+
+// Strings, numbers, booleans and undefined are written as they are; everything else is looked at.
+function isLeaf (value: unknown): boolean {
+  const type = typeof value
+  return type === 'string' || type === 'number' || type === 'boolean' || type === 'undefined' || value === null
+}
+
+/**
+ * Puts `object` on the path, refusing it when it is there already. Called before the first member
+ * that is not a leaf: an object without one cannot be part of a cycle, and costs nothing here.
+ */
+function enter (state: State, object: object): void {
+  if (state.path.has(object)) throw typeError(new FST_AJAX_CIRCULAR(typeName(object)))
+  state.path.add(object)
+}
+
+function prepareArray (state: State, array: unknown[], depth: number): unknown[] {
+  const marks = state.marks
+  let copy: unknown[] | undefined
+  let entered = false
+  for (let index = 0; index < array.length; index++) {
+    const item = array[index]
+    let prepared = item
+    if (!isLeaf(item)) {
+      if (!entered) enter(state, array)
+      entered = true
+      prepared = prepare(state, item, index, depth + 1)
+    }
+    if (copy === undefined && prepared !== item) copy = array.slice(0, index)
+    if (copy !== undefined) copy.push(prepared)
+  }
+  if (entered) state.path.delete(array)
+  if (copy === undefined) return array
+  if (state.marks !== marks) state.tall.set(copy, array)
+  return copy
+}
+
+/** The copy of `object` with one member changed; a key named __proto__ set by assignment would change its prototype instead. */
+function changeMember (object: object, copy: Record<string, unknown> | undefined, key: string, value: unknown): Record<string, unknown> {
+  copy ??= { ...object }
+  if (key === '__proto__') Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
+  else copy[key] = value
+  return copy
+}
+
+/**
+ * An object's own enumerable members, prepared. `for...in` is the fast walk, but it also sees
+ * inherited keys: `ownKeys` is set where there can be any. Once a member changes, the rest are
+ * read from the copy, so that what is checked is what is written.
+ */
+function prepareObject (state: State, object: Record<string, unknown>, depth: number, ownKeys: boolean): object {
+  const marks = state.marks
+  let copy: Record<string, unknown> | undefined
+  let entered = false
+  // The same walk twice, over own keys or over for...in: a shared closure would cost one per object.
+  if (ownKeys) {
+    for (const key of Object.keys(object)) {
+      const member = (copy ?? object)[key]
+      if (isLeaf(member)) continue
+      if (!entered) enter(state, object)
+      entered = true
+      const prepared = prepare(state, member, key, depth + 1)
+      if (prepared !== member) copy = changeMember(object, copy, key, prepared)
+    }
+  } else {
+    for (const key in object) {
+      const member = (copy ?? object)[key]
+      if (isLeaf(member)) continue
+      if (!entered) enter(state, object)
+      entered = true
+      const prepared = prepare(state, member, key, depth + 1)
+      if (prepared !== member) copy = changeMember(object, copy, key, prepared)
+    }
+  }
+  if (entered) state.path.delete(object)
+  if (copy === undefined) return object
+  if (state.marks !== marks) state.tall.set(copy, object)
+  return copy
+}
+
+type WithToJSON = object & { toJSON: (key: string) => unknown }
+
+/** What toJSON gives in place of `value`, prepared one level down (toJSON may give another toJSON). */
+function prepareToJSON (state: State, value: WithToJSON, key: string | number, depth: number): unknown {
+  const result = value.toJSON(String(key))
+  if (isLeaf(result)) return result
+  if (result === value) throw typeError(new FST_AJAX_CIRCULAR(typeName(value)))
+  enter(state, value)
+  const prepared = prepare(state, result, key, depth + 1)
+  state.path.delete(value)
+  return prepared
+}
+
+/** What Date's own toJSON gives, without its lookups: JSON.stringify calling it costs more than writing the row. */
+function writeDate (date: Date): string | null {
+  return Number.isFinite(date.getTime()) ? date.toISOString() : null
+}
+
+/** `value` as data JSON.stringify writes as SPEC §6 asks, down to the region's bottom (see above). */
+function prepare (state: State, value: unknown, key: string | number, depth: number): unknown {
   switch (typeof value) {
-    case 'string':
-      return writeString(value)
-    case 'number':
-      return Number.isFinite(value) ? String(value) : 'null'
-    case 'boolean':
-      return value ? 'true' : 'false'
     case 'bigint':
-      return `"${value}"`
-    case 'undefined':
-      return undefined
+      return String(value)
     case 'function':
     case 'symbol':
       throw unserializable(typeof value)
-  }
-  if (value === null) return 'null'
-  const object = value as Record<string, unknown> & { toJSON?: (key: string) => unknown }
-  if (typeof object.toJSON === 'function') return write(object.toJSON(key), key, ancestors)
-  if (object instanceof Number || object instanceof String || object instanceof Boolean || object instanceof BigInt) {
-    return write(object.valueOf(), key, ancestors)
-  }
-  if (isLossy(object)) throw unserializable(typeName(object))
-  if (ancestors.includes(object)) throw typeError(new FST_AJAX_CIRCULAR(typeName(object)))
-  ancestors.push(object)
-  let text: string
-  if (Array.isArray(object)) {
-    text = '['
-    for (let index = 0; index < object.length; index++) {
-      if (index > 0) text += ','
-      text += write(object[index], String(index), ancestors) ?? 'null'
-    }
-    text += ']'
-  } else {
-    text = '{'
-    for (const name of Object.keys(object)) {
-      const member = write(object[name], name, ancestors)
-      if (member === undefined) continue
-      if (text.length > 1) text += ','
-      text += `${writeString(name)}:${member}`
-    }
-    text += '}'
-  }
-  ancestors.pop()
-  return text
-}
-
-// Deeper data (or circular data, which never ends) goes to the exact writer, which names cycles.
-const PLAIN_DEPTH = 64
-
-/**
- * Plain data: strings, finite and other numbers, booleans, null, arrays, Dates and objects with
- * Object's (or no) prototype, all the way down. Native JSON.stringify writes plain data exactly as
- * the plugin's writer does, and faster; anything else (a BigInt, a class, a Map) takes `write`.
- */
-function isPlain (value: unknown, depth: number): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-    case 'undefined':
-      return true
     case 'object':
       break
     default:
-      return false
+      return value
   }
-  if (value === null) return true
-  if (depth === PLAIN_DEPTH) return false
-  if (Array.isArray(value)) {
-    for (const item of value) if (!isPlain(item, depth + 1)) return false
-    return true
+  if (value === null) return null
+  if (depth === REGION_DEPTH) {
+    state.marks++
+    return new Deep(value, key)
   }
-  const proto = Object.getPrototypeOf(value)
-  if (proto === Date.prototype) return true
-  if (proto !== Object.prototype && (proto !== null || isLossy(value))) return false
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false
-  for (const key in value) if (!isPlain((value as Record<string, unknown>)[key], depth + 1)) return false
-  return true
+  // The common prototypes first, each with its own toJSON lookup, so that each lookup sees few shapes.
+  const object = value as Record<string, unknown> & { toJSON?: unknown }
+  const proto = Object.getPrototypeOf(object)
+  if (proto === Object.prototype) {
+    // An own-key test: looking up a missing toJSON is slow on objects built by spreading.
+    if ((state.inheritedToJSON || Object.hasOwn(object, 'toJSON')) && typeof object.toJSON === 'function') {
+      return prepareToJSON(state, object as WithToJSON, key, depth)
+    }
+    return prepareObject(state, object, depth, state.polluted)
+  }
+  if (Array.isArray(object)) {
+    if (typeof object.toJSON === 'function') return prepareToJSON(state, object as WithToJSON, key, depth)
+    return prepareArray(state, object, depth)
+  }
+  if (proto === Date.prototype && object.toJSON === DATE_TO_JSON && object.toISOString === DATE_TO_ISO) return writeDate(object as unknown as Date)
+  if (typeof object.toJSON === 'function') return prepareToJSON(state, object as WithToJSON, key, depth)
+  if (types.isBoxedPrimitive(object)) return types.isBigIntObject(object) ? String(object.valueOf()) : object
+  if (isLossy(object)) throw unserializable(typeName(object))
+  return prepareObject(state, object, depth, true)
+}
+
+/** Starts the region of a `Deep` mark: its value, prepared. */
+function enterRegion (state: State, deep: Deep): unknown {
+  if (state.regions === MAX_REGIONS) throw typeError(new FST_AJAX_TOO_DEEP(MAX_DEPTH))
+  state.regions++
+  return prepare(state, deep.value, deep.key, 0)
+}
+
+/** A copy `writeTall` is writing, and whether it starts a region. */
+interface Frame {
+  readonly node: Record<string, unknown>
+  readonly keys: string[] | undefined
+  readonly length: number
+  index: number
+  written: number
+  readonly region: boolean
+}
+
+function openFrame (state: State, node: object, region: boolean): Frame {
+  state.path.add(state.tall.get(node) as object)
+  const keys = Array.isArray(node) ? undefined : Object.keys(node)
+  return { node: node as Record<string, unknown>, keys, length: keys?.length ?? (node as unknown[]).length, index: 0, written: 0, region }
+}
+
+/** Writes prepared data that holds `Deep` marks, with an explicit stack (see above). */
+function writeTall (state: State, root: object): string {
+  let text = Array.isArray(root) ? '[' : '{'
+  const stack: Frame[] = [openFrame(state, root, false)]
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]
+    if (frame.index === frame.length) {
+      text += frame.keys === undefined ? ']' : '}'
+      stack.pop()
+      state.path.delete(state.tall.get(frame.node) as object)
+      if (frame.region) state.regions--
+      continue
+    }
+    const index = frame.index++
+    const key = frame.keys?.[index]
+    let value = frame.node[key ?? index]
+    const region = value instanceof Deep
+    if (value instanceof Deep) value = enterRegion(state, value)
+    if (typeof value === 'object' && value !== null && state.tall.has(value)) {
+      if (frame.written++ > 0) text += ','
+      if (key !== undefined) text += writeString(key) + ':'
+      text += Array.isArray(value) ? '[' : '{'
+      stack.push(openFrame(state, value, region))
+      continue
+    }
+    if (region) state.regions--
+    if (key !== undefined && value === undefined) continue
+    if (frame.written++ > 0) text += ','
+    if (key !== undefined) text += writeString(key) + ':'
+    text += JSON.stringify(value) ?? 'null'
+  }
+  return text
 }
 
 /**
@@ -124,10 +279,11 @@ function isPlain (value: unknown, depth: number): boolean {
  * naming the type of anything JSON cannot hold (functions, symbols, Map, Set, circular data).
  */
 export function stringify (value: unknown): string {
-  if (value !== undefined && isPlain(value, 0)) return JSON.stringify(value)
-  const text = write(value, '', [])
-  if (text === undefined) throw unserializable(typeof value)
-  return text
+  const state: State = { polluted: isPolluted(), inheritedToJSON: 'toJSON' in Object.prototype, marks: 0, tall: new Map(), path: new Set(), regions: 0 }
+  const prepared = prepare(state, value, '', 0)
+  if (prepared === undefined) throw unserializable(typeof value)
+  if (state.marks === 0) return JSON.stringify(prepared)
+  return writeTall(state, prepared as object)
 }
 
 /** Parses JSON text, refusing `__proto__` and `constructor.prototype` keys as Fastify's body parser does. */
