@@ -128,6 +128,7 @@ t.test('toJSON is called once per value, with its key, and what it gives is writ
   }
   const data = { price: new Money(1999n), list: [new Money(1n)], deep: nest(new Money(2n), 150, 'm') }
   t.equal(json.stringify(data), reference({ price: { cents: '1999', currency: 'EUR' }, list: [{ cents: '1', currency: 'EUR' }], deep: nest({ cents: '2', currency: 'EUR' }, 150, 'm') }))
+  t.equal(json.stringify(Object.assign([1n], { toJSON: () => [2n] })), '["2"]', 'an array\'s own toJSON too')
   t.same(keys.slice(0, 2), ['price', '0'])
   t.equal(keys.length, 3)
 })
