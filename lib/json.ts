@@ -35,10 +35,11 @@ function writeString (text: string): string {
 
 /**
  * How the writer works: `prepare` walks the data once, recursively but never more than
- * REGION_DEPTH levels, and gives back data native JSON.stringify writes exactly as SPEC §6 asks:
- * each toJSON called once and replaced by what it gives, BigInts replaced by their decimal
- * strings, refusals thrown. Only the objects on the way to a replaced value are copied; every
- * other subtree is the caller's own. Most payloads end there, with one JSON.stringify call.
+ * REGION_DEPTH levels, and gives back data native JSON.stringify writes exactly as `stringify`
+ * promises: each toJSON called once and replaced by what it gives (Dates by their ISO text, which
+ * JSON.stringify calling Date's toJSON costs more than the whole walk), BigInts replaced by their
+ * decimal strings, refusals thrown. Only the objects on the way to a replaced value are copied;
+ * every other subtree is the caller's own. Most payloads end there, with one JSON.stringify call.
  * A value REGION_DEPTH levels down is left as a `Deep` mark: `writeTall` then writes the copied
  * objects above the marks itself, with an explicit stack, hands every other subtree to
  * JSON.stringify, and prepares each marked value as a new region in turn. Neither recursion goes
@@ -178,7 +179,7 @@ function writeDate (date: Date): string | null {
   return Number.isFinite(date.getTime()) ? date.toISOString() : null
 }
 
-/** `value` as data JSON.stringify writes as SPEC §6 asks, down to the region's bottom (see above). */
+/** `value` as data JSON.stringify writes as `stringify` promises, down to the region's bottom (see above). */
 function prepare (state: State, value: unknown, key: string | number, depth: number): unknown {
   switch (typeof value) {
     case 'bigint':
