@@ -2,7 +2,7 @@ import fastifyAuth from '@fastify/auth'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { EnvelopeWriter } from './envelope'
 import { FST_AJAX_STRATEGY_FAILED } from './errors'
-import type { AjaxRoute } from './options'
+import type { AjaxRoute, CrossOriginSettings } from './options'
 import type { AjaxAuthStrategy, AjaxCheckHook } from './types'
 
 /** The hook `@fastify/auth` builds from the strategies. */
@@ -195,4 +195,54 @@ export function createGuard (route: AjaxRoute, login: LoginCheck, writer: Envelo
   }
 
   return stageHook(loginRequired ? checkLogin : checkMethod, stage)
+}
+
+/** The methods that must not change state: never checked for their origin. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+// A serialized origin, as browsers send it: scheme "://" host [":" port], nothing more.
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/((?:\[[0-9a-f:.]+\]|[a-z0-9._~-]+)(?::\d{1,5})?)$/i
+
+/** Why a request is refused as cross-origin, or `null` when it passes (SPEC §8). */
+export function crossOriginRefusal (request: FastifyRequest, trustedOrigins: ReadonlySet<string>): string | null {
+  const headers = request.headers
+  const site = headers['sec-fetch-site']
+  const origin = headers.origin
+  // Node joins repeated Origin headers with ', '; no single origin holds a comma.
+  if (origin !== undefined && origin.includes(',')) return 'several Origin headers'
+  // Browsers since 2023 say where the request comes from: one header read for the common case.
+  if (site === 'same-origin' || site === 'none') return null
+  if (origin !== undefined && trustedOrigins.has(origin)) return null
+  if (site !== undefined) return 'Sec-Fetch-Site is neither same-origin nor none'
+  if (origin === undefined) return null
+  const host = ORIGIN.exec(origin)?.[1]
+  if (host === undefined) return 'malformed Origin'
+  if (host.toLowerCase() === request.host.toLowerCase()) return null
+  return 'Origin does not match the host'
+}
+
+/**
+ * Builds the onRequest hook that refuses non-safe cross-origin browser requests with 403, before
+ * the login check and before the body is read. `checksSafe` is false for a route registered only
+ * for unsafe methods: its requests skip the method test.
+ */
+export function createCrossOriginCheck (settings: CrossOriginSettings, writer: EnvelopeWriter, checksSafe: boolean) {
+  const { trustedOrigins } = settings
+  return function ajaxCrossOriginCheck (request: FastifyRequest, reply: FastifyReply, done: Done): void {
+    if (checksSafe && SAFE_METHODS.has(request.method)) {
+      done()
+      return
+    }
+    const refusal = crossOriginRefusal(request, trustedOrigins)
+    if (refusal === null) {
+      done()
+      return
+    }
+    const { headers } = request
+    request.log.info(
+      { secFetchSite: headers['sec-fetch-site'], origin: headers.origin, host: request.host },
+      `fastify-ajaxutils: cross-origin request refused: ${refusal}`
+    )
+    reply.send(writer.text(request, reply, 403, 'Cross-origin request refused'))
+  }
 }

@@ -46,7 +46,7 @@ export const AJAX_PROBLEM_SCHEMA = Object.freeze({
 const DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'Bad Request: the request does not match the route\'s schema',
   401: 'Unauthorized: not logged in',
-  403: 'Forbidden: a login strategy refused the user',
+  403: 'Forbidden: a login strategy refused the user, or a cross-origin request was refused',
   404: 'Not found',
   405: 'Method not allowed',
   500: 'Internal Server Error'
@@ -82,11 +82,11 @@ interface DocumentedRoute {
 }
 
 /** The error statuses an ajax route can answer, by what it checks. */
-export function errorStatuses (ajax: AjaxRoute, schema: RouteSchema | undefined, hasStrategies: boolean): number[] {
+export function errorStatuses (ajax: AjaxRoute, schema: RouteSchema | undefined, hasStrategies: boolean, crossOriginChecked: boolean): number[] {
   const statuses = []
   if (schema?.body !== undefined || schema?.querystring !== undefined || schema?.params !== undefined || schema?.headers !== undefined) statuses.push(400)
   if (ajax.loginRequired) statuses.push(401)
-  if (ajax.loginRequired && hasStrategies) statuses.push(403)
+  if ((ajax.loginRequired && hasStrategies) || crossOriginChecked) statuses.push(403)
   statuses.push(404)
   if (ajax.allowed !== null) statuses.push(405)
   statuses.push(500)
@@ -114,7 +114,7 @@ export function createOpenApiDocs (fastify: FastifyInstance, hasStrategies: bool
     pending.length = 0
   })
 
-  return function recordAjaxRoute (route: DocumentedRoute, ajax: AjaxRoute): void {
-    pending.push({ route, statuses: errorStatuses(ajax, route.schema, hasStrategies) })
+  return function recordAjaxRoute (route: DocumentedRoute, ajax: AjaxRoute, crossOriginChecked: boolean): void {
+    pending.push({ route, statuses: errorStatuses(ajax, route.schema, hasStrategies, crossOriginChecked) })
   }
 }

@@ -42,7 +42,7 @@ export interface AjaxRoute {
   readonly allowed: AllowedMethods | null
 }
 
-const ROUTE_KEYS = new Set(['loginRequired', 'requireGET', 'requirePOST', 'methods', 'require'])
+const ROUTE_KEYS = new Set(['loginRequired', 'requireGET', 'requirePOST', 'methods', 'require', 'csrf'])
 const METHOD_KEYS = ['requireGET', 'requirePOST', 'methods', 'require'] as const
 
 const requireDeprecation = createDeprecation({
@@ -115,6 +115,10 @@ export function checkRouteOptions (value: unknown, source: OptionsSource, known:
     options.methods = [methodName(source, 'require', value.require, known)]
   }
   if (given.length > 0) options.restrictedBy = `${source.quoted}.${given[0]}`
+  if (value.csrf !== undefined) {
+    if (value.csrf !== false) failOption(source, 'csrf', 'must be false (the check is on by default; trusted origins are a plugin option)')
+    options.csrf = false
+  }
   return options
 }
 
@@ -143,6 +147,7 @@ function allowedBy (options: AjaxRouteOptions, shape: RouteShape): AllowedMethod
 export function mergeRouteOptions (defaults: CanonicalRouteOptions, own: CanonicalRouteOptions): CanonicalRouteOptions {
   const merged = declaredMethods(own) !== null ? { ...own } : { ...defaults, ...own }
   if (own.loginRequired === undefined && defaults.loginRequired !== undefined) merged.loginRequired = defaults.loginRequired
+  if (own.csrf === undefined && defaults.csrf !== undefined) merged.csrf = defaults.csrf
   return merged
 }
 
@@ -178,6 +183,8 @@ export interface AjaxutilsSettings {
   readonly debug: boolean
   readonly requestId: boolean
   readonly stringify: Stringify
+  /** Plugin option `csrf`: `undefined` when not given (a nested registration then keeps its parent's). */
+  readonly csrf: CrossOriginSettings | false | undefined
 }
 
 // What Node accepts in a header value: checked here so a typo fails at startup, not on the first 401.
@@ -186,7 +193,7 @@ const HOOKS: readonly AjaxCheckHook[] = ['onRequest', 'preParsing', 'preValidati
 // Keys Fastify itself accepts in any plugin's options.
 const FASTIFY_KEYS = ['prefix', 'logLevel', 'logSerializers']
 const OPTION_KEYS = new Set([
-  'all', 'authenticate', 'relation', 'hook', 'wwwAuthenticate', 'debug', 'requestId', 'json', ...FASTIFY_KEYS
+  'all', 'authenticate', 'relation', 'hook', 'wwwAuthenticate', 'debug', 'requestId', 'json', 'csrf', ...FASTIFY_KEYS
 ])
 
 function failPlugin (problem: string): never {
@@ -264,6 +271,52 @@ export function normalizePluginOptions (value: unknown, knownMethods: ReadonlySe
     wwwAuthenticate,
     debug: checkBoolean(options, 'debug'),
     requestId: checkBoolean(options, 'requestId'),
-    stringify: checkJson(options.json)
+    stringify: checkJson(options.json),
+    csrf: checkCrossOrigin(options.csrf)
   })
+}
+
+/** The cross-origin check of a registration (SPEC §8): on, with the origins it trusts. */
+export interface CrossOriginSettings {
+  readonly trustedOrigins: ReadonlySet<string>
+}
+
+const CROSS_ORIGIN_ON: CrossOriginSettings = Object.freeze({ trustedOrigins: new Set<string>() })
+// What browsers send as Origin: lower-case scheme and host, a port only when not the scheme's default.
+const SERIALIZED_ORIGIN = /^([a-z][a-z0-9+.-]*):\/\/(?:\[[0-9a-f:.]+\]|[a-z0-9._~-]+)(?::(\d{1,5}))?$/
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443' }
+
+function checkTrustedOrigin (value: unknown, index: number): string {
+  const name = `csrf.trustedOrigins[${index}]`
+  if (typeof value !== 'string') failPlugin(`${name} must be a string, got ${typeof value}`)
+  const lower = value.toLowerCase()
+  const parts = SERIALIZED_ORIGIN.exec(lower)
+  if (parts === null) failPlugin(`${name} must be scheme://host[:port] with no path, query or trailing slash, got '${value}'`)
+  if (parts[2] !== undefined && DEFAULT_PORTS[parts[1]] === parts[2]) {
+    failPlugin(`${name} names the default port, which browsers leave out of Origin: write '${lower.slice(0, -(parts[2].length + 1))}'`)
+  }
+  return lower
+}
+
+function checkCrossOrigin (value: unknown): CrossOriginSettings | false | undefined {
+  if (value === undefined || value === false) return value
+  if (!isPlainObject(value)) failPlugin('csrf must be false or an object { trustedOrigins }')
+  for (const key of Object.keys(value)) {
+    if (key !== 'trustedOrigins') failPlugin(`csrf has unknown key '${key}'`)
+  }
+  const origins = value.trustedOrigins
+  if (origins === undefined) return CROSS_ORIGIN_ON
+  if (!Array.isArray(origins)) failPlugin('csrf.trustedOrigins must be an array of origins')
+  return Object.freeze({ trustedOrigins: new Set(origins.map(checkTrustedOrigin)) })
+}
+
+/**
+ * The cross-origin check a registration gives its routes: its own option, or, when it has none,
+ * what a registration around it decided (on by default). Trusted origins add up; only an
+ * explicit `false` turns the check off.
+ */
+export function mergeCrossOrigin (outer: CrossOriginSettings | false | undefined, own: CrossOriginSettings | false | undefined): CrossOriginSettings | false {
+  if (own === undefined) return outer ?? CROSS_ORIGIN_ON
+  if (own === false || outer === undefined || outer === false) return own
+  return Object.freeze({ trustedOrigins: new Set([...outer.trustedOrigins, ...own.trustedOrigins]) })
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { createErrorHandler, createRouteErrorHandler } from './error-handler'
-import { createGuard, type LoginCheck } from './checks'
+import { createCrossOriginCheck, createGuard, SAFE_METHODS, type LoginCheck } from './checks'
 import { createErrorChain } from './fastify-internals'
-import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions } from './options'
+import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeCrossOrigin, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions, type CrossOriginSettings } from './options'
 import { createPrepare, schemaWriter, type ResponseTools } from './reply'
 import { indexAjaxRoute, indexOptedOutRoute, noteConstraints, type AppState } from './router'
 
@@ -28,6 +28,9 @@ interface Installed {
   errorHandler: RouteRecord['errorHandler']
   onSend: Hook
   guard: { stage: string, hook: Hook } | null
+  crossOriginCheck: Hook | null
+  /** The registration's cross-origin settings, for nearer registrations without option `csrf`. */
+  crossOrigin: CrossOriginSettings | false
   /** The `all` defaults the route was made ajax with, for nearer registrations without `all`. */
   defaults: CanonicalRouteOptions | null
 }
@@ -46,6 +49,7 @@ function uninstall (route: RouteRecord, installed: Installed): void {
   route.errorHandler = installed.errorHandler
   route.onSend = without(route.onSend, installed.onSend)
   if (installed.guard !== null) route[installed.guard.stage] = without(route[installed.guard.stage], installed.guard.hook)
+  if (installed.crossOriginCheck !== null) route.onRequest = without(route.onRequest, installed.crossOriginCheck)
 }
 
 export interface RouteInstaller {
@@ -57,7 +61,7 @@ export interface RouteInstaller {
   state: AppState
   knownMethods: ReadonlySet<string>
   /** Records the route's error answers for the OpenAPI document. */
-  document: (route: RouteRecord, ajax: AjaxRoute) => void
+  document: (route: RouteRecord, ajax: AjaxRoute, crossOriginChecked: boolean) => void
 }
 
 /**
@@ -103,6 +107,8 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
       errorHandler: route.errorHandler,
       onSend,
       guard: null,
+      crossOriginCheck: null,
+      crossOrigin: mergeCrossOrigin(previous?.crossOrigin, settings.csrf),
       defaults
     }
     route.errorHandler = createRouteErrorHandler(route.errorHandler, errorHandler, errorChain, tools.writer)
@@ -115,11 +121,18 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
       route[settings.hook] = [...hooksOf(route[settings.hook]), guard]
       installed.guard = { stage: settings.hook, hook: guard }
     }
+    // First of the route's onRequest hooks, whatever stage the guard uses: no body is read, no login
+    // checked for a forged request. A route registered only for safe methods gets no hook.
+    const { crossOrigin } = installed
+    if (crossOrigin !== false && ajaxOptions.csrf !== false && !methods.every((method) => SAFE_METHODS.has(method))) {
+      installed.crossOriginCheck = createCrossOriginCheck(crossOrigin, tools.writer, methods.some((method) => SAFE_METHODS.has(method)))
+      route.onRequest = [installed.crossOriginCheck, ...hooksOf(route.onRequest)]
+    }
     // Last of its stage, after a preHandler guard: what earlier hooks send is Fastify's to write.
     route.preHandler = [...hooksOf(route.preHandler), installed.prepare]
     route[kInstalled] = installed
     const earlyLogin = ajax.loginRequired && checksBeforeBody(settings)
     indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? login : null }, route.constraints)
-    if (!isHeadTwin) document(route, ajax)
+    if (!isHeadTwin) document(route, ajax, installed.crossOriginCheck !== null)
   }
 }

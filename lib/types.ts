@@ -27,6 +27,12 @@ export interface AjaxRouteOptions {
    * @deprecated Use `methods`; warns once per process with code `FSTAJAX_DEP001`.
    */
   require?: string
+  /**
+   * `false` turns the cross-origin check off for this route (a webhook called by another site).
+   * Only `false` is accepted: the check is on unless a registration or the route turns it off.
+   * @default the registration's plugin option `csrf` (on)
+   */
+  csrf?: false
 }
 
 /** The lifecycle stage in which the login and method checks run. */
@@ -87,6 +93,12 @@ export interface AjaxutilsOptions {
    * @default the plugin's own `json.stringify`
    */
   json?: { stringify: (value: unknown) => string }
+  /**
+   * The cross-origin check of non-safe requests (SPEC §8): `false` turns it off for this
+   * registration; `trustedOrigins` (`scheme://host[:port]`) lists other origins whose pages may call.
+   * @default on, trusting no other origin
+   */
+  csrf?: false | { trustedOrigins?: readonly string[] }
 }
 
 /** The body of every error answer of an ajax route. */
