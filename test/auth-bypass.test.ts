@@ -376,3 +376,52 @@ t.test('anonymous requests with a method the URL has no route for get 401 before
     t.same(calls, [])
   }
 })
+
+// The same matrix forged: a page on another site sends every method and path variant with the
+// victim's login. Safe methods run as before; no unsafe method reaches a handler at any stage.
+const FORGED = { 'x-user': 'ann', 'Sec-Fetch-Site': 'cross-site', Origin: 'https://attacker.example' }
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
+const REFUSED = { status: 'error', error: 'Cross-origin request refused' }
+
+for (const setup of SETUPS) {
+  for (const stage of STAGES) {
+    for (const rule of ['strategy', 'request.user'] as const) {
+      t.test(`forged matrix — ${setup.name}, hook '${stage}', login by ${rule}`, async (t) => {
+        const { port, calls } = await startSetup(t, setup, stage, rule)
+        let expectedCalls = 0
+        let refused = 0
+        for (const { path, route } of setup.paths) {
+          for (const method of METHODS) {
+            const label = `forged ${method} ${path}`
+            const res = await send(port, method, path, FORGED)
+            // A malformed URL is Fastify's own 400 (or 404) before any hook, as in the matrix above.
+            if (route === 'bad') {
+              t.ok(res.status === 400 || res.status === 404, `${label}: Fastify refuses the malformed URL`)
+              continue
+            }
+            t.equal(res.headers['content-type'], JSON_TYPE, `${label}: JSON`)
+            if (route === null) {
+              t.equal(res.status, 404, `${label}: no such route`)
+              checkBody(t, res, method, setup.notFound(method, path.split('?')[0]), label)
+            } else if (!setup.methods[route].includes(method)) {
+              // The router-level 405 runs no handler: it answers as for any logged-in request.
+              t.equal(res.status, 405, `${label}: 405`)
+              t.equal(res.headers.allow, [...setup.methods[route]].sort().join(', '), `${label}: Allow`)
+              checkBody(t, res, method, { status: 'error', error: 'Method not allowed' }, label)
+            } else if (SAFE.has(method)) {
+              expectedCalls++
+              t.equal(res.status, 200, `${label}: a safe method runs`)
+              checkBody(t, res, method, { route }, label)
+            } else {
+              refused++
+              t.equal(res.status, 403, `${label}: 403`)
+              checkBody(t, res, method, REFUSED, label)
+            }
+          }
+        }
+        t.equal(calls.length, expectedCalls, 'handlers ran for safe methods only')
+        t.ok(expectedCalls > 0 && refused > 0, 'the matrix holds both')
+      })
+    }
+  }
+}
