@@ -216,7 +216,7 @@ export function crossOriginRefusal (request: FastifyRequest, trustedOrigins: Rea
   if (site !== undefined) return 'Sec-Fetch-Site is neither same-origin nor none'
   if (origin === undefined) return null
   const host = ORIGIN.exec(origin)?.[1]
-  if (host === undefined) return 'malformed Origin'
+  if (host === undefined) return origin === 'null' ? 'Origin is null (an opaque origin)' : 'malformed Origin'
   if (host.toLowerCase() === request.host.toLowerCase()) return null
   return 'Origin does not match the host'
 }

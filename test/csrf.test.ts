@@ -26,6 +26,8 @@ interface Counts {
  * or no-cors fetch sends) counts its calls, and whose login strategy counts its calls too.
  */
 async function countingApp (t: Test, options: ajaxutils.AjaxutilsOptions = {}, server: FastifyServerOptions = {}) {
+  // Under `all`, the routes are ajax without a word of their own.
+  const config = options.all === undefined ? { config: { ajax: true } } : {}
   const app = Fastify({ ...server })
   t.teardown(() => app.close())
   const counts: Counts = { handler: 0, parser: 0, strategy: 0 }
@@ -36,10 +38,10 @@ async function countingApp (t: Test, options: ajaxutils.AjaxutilsOptions = {}, s
   })
   await app.register(ajaxutils, options)
   const handler = async () => { counts.handler++; return { done: true } }
-  app.post('/submit', { config: { ajax: true } }, handler)
-  app.route({ method: ['PUT', 'PATCH', 'DELETE'], url: '/items', config: { ajax: true }, handler })
-  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/both', config: { ajax: true }, handler })
-  app.get('/read', { config: { ajax: true } }, handler)
+  app.post('/submit', config, handler)
+  app.route({ method: ['PUT', 'PATCH', 'DELETE'], url: '/items', ...config, handler })
+  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/both', ...config, handler })
+  app.get('/read', config, handler)
   return { app, counts }
 }
 
@@ -111,21 +113,23 @@ const TABLE: Array<{ name: string, method: string, url?: string, forgery: Forger
 ]
 
 for (const stage of STAGES) {
-  t.test(`hook '${stage}': the Go test table, the handler and body parser never running for a refused request`, async (t) => {
-    const { app, counts } = await countingApp(t, { hook: stage })
-    let passed = 0
-    for (const { name, method, url = '/submit', forgery, passes } of TABLE) {
-      if (passes) {
-        await expectPassed(t, app, forged(method, url, forgery), name)
-        passed++
-      } else {
-        await expectRefused(t, app, forged(method, url, forgery), name)
+  for (const all of [undefined, { loginRequired: false }]) {
+    t.test(`hook '${stage}'${all === undefined ? '' : ', routes made ajax by all'}: the Go test table, the handler and body parser never running for a refused request`, async (t) => {
+      const { app, counts } = await countingApp(t, { hook: stage, all })
+      let passed = 0
+      for (const { name, method, url = '/submit', forgery, passes } of TABLE) {
+        if (passes) {
+          await expectPassed(t, app, forged(method, url, forgery), name)
+          passed++
+        } else {
+          await expectRefused(t, app, forged(method, url, forgery), name)
+        }
+        t.equal(counts.handler, passed, `${name}: handler calls`)
       }
-      t.equal(counts.handler, passed, `${name}: handler calls`)
-    }
-    const bodies = TABLE.filter((entry) => entry.passes && !['GET', 'HEAD'].includes(entry.method)).length
-    t.equal(counts.parser, bodies, 'the body parser ran for passed requests with a body only')
-  })
+      const bodies = TABLE.filter((entry) => entry.passes && !['GET', 'HEAD'].includes(entry.method)).length
+      t.equal(counts.parser, bodies, 'the body parser ran for passed requests with a body only')
+    })
+  }
 
   t.test(`hook '${stage}': a forged request gets 403 before the login check, which never runs`, async (t) => {
     const counts = { strategy: 0, handler: 0 }
@@ -403,11 +407,17 @@ t.test('a refusal is logged at info with what was refused and why', async (t) =>
   await app.inject(forged('POST', '/submit', { site: 'same-site', origin: 'http://example.com:8080' }))
   await app.inject(forged('DELETE', '/items', { origin: 'https://attacker.example' }))
   await app.inject(forged('POST', '/submit', { origin: 'null' }))
+  await app.inject(forged('POST', '/submit', { origin: 'https://example.com/' }))
+  await app.inject(forged('POST', '/submit', { site: 'same-origin', origin: 'https://example.com, https://attacker.example' }))
+  await app.inject(forged('POST', '/submit', { site: 'same-origin, same-origin' }))
   const refusals = log.entries.filter((entry) => String(entry.msg).includes('cross-origin'))
   t.same(refusals.map(({ level, msg, secFetchSite, origin, host }) => ({ level, msg, secFetchSite, origin, host })), [
     { level: 30, msg: 'fastify-ajaxutils: cross-origin request refused: Sec-Fetch-Site is neither same-origin nor none', secFetchSite: 'same-site', origin: 'http://example.com:8080', host: HOST },
     { level: 30, msg: 'fastify-ajaxutils: cross-origin request refused: Origin does not match the host', secFetchSite: undefined, origin: 'https://attacker.example', host: HOST },
-    { level: 30, msg: 'fastify-ajaxutils: cross-origin request refused: malformed Origin', secFetchSite: undefined, origin: 'null', host: HOST }
+    { level: 30, msg: 'fastify-ajaxutils: cross-origin request refused: Origin is null (an opaque origin)', secFetchSite: undefined, origin: 'null', host: HOST },
+    { level: 30, msg: 'fastify-ajaxutils: cross-origin request refused: malformed Origin', secFetchSite: undefined, origin: 'https://example.com/', host: HOST },
+    { level: 30, msg: 'fastify-ajaxutils: cross-origin request refused: several Origin headers', secFetchSite: 'same-origin', origin: 'https://example.com, https://attacker.example', host: HOST },
+    { level: 30, msg: 'fastify-ajaxutils: cross-origin request refused: Sec-Fetch-Site is neither same-origin nor none', secFetchSite: 'same-origin, same-origin', origin: undefined, host: HOST }
   ])
   t.ok(refusals.every((entry) => typeof entry.reqId === 'string'), 'with the request id')
 })
