@@ -242,7 +242,7 @@ const harnesses: Array<[string, Harness]> = [
     await run(code, { app, ajaxutils, swagger, handler: async () => ({ saved: true }) })
     await app.ready()
     const document = app.swagger() as { paths: Record<string, Record<string, { responses: object }>> }
-    t.same(Object.keys(document.paths['/submit'].post.responses).sort(), ['200', '401', '404', '405', '500'])
+    t.same(Object.keys(document.paths['/submit'].post.responses).sort(), ['200', '401', '403', '404', '405', '500'])
   }]
 ]
 

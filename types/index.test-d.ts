@@ -109,3 +109,11 @@ expectAssignable<AjaxErrorBody<{ field: string }>>({ status: 'error', error: { f
 expectAssignable<AjaxErrorBody>({ status: 'error', error: 'Bad Request', details: [{ message: 'x' }] })
 expectAssignable<AjaxErrorBody>({ status: 'error', error: 'Internal Server Error', debug: { message: 'db down', stack: 'at x' } })
 expectNotAssignable<AjaxErrorBody>({ status: 'ok', error: 'x' })
+
+// Cross-origin check: plugin option csrf is false or trusted origins; the route may only turn it off.
+expectAssignable<AjaxutilsOptions>({ csrf: false })
+expectAssignable<AjaxutilsOptions>({ csrf: { trustedOrigins: ['https://app.example.com'] } })
+expectNotAssignable<AjaxutilsOptions>({ csrf: true })
+expectNotAssignable<AjaxutilsOptions>({ csrf: { trustedOrigins: 'https://app.example.com' } })
+expectAssignable<AjaxRouteOptions>({ csrf: false })
+expectNotAssignable<AjaxRouteOptions>({ csrf: true })
