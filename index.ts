@@ -7,7 +7,7 @@ import { parse, stringify } from './lib/json'
 import { addEnvelopeSchemas, ajaxErrorSchema as ajaxErrorJsonSchema, createOpenApiDocs } from './lib/openapi'
 import { checksBeforeBody, normalizePluginOptions } from './lib/options'
 import { createOnSend, Http404 as Http404Class, JsonResponse as JsonResponseClass } from './lib/reply'
-import { createOnRoute } from './lib/route'
+import { createOnRoute, registrationCrossOrigin } from './lib/route'
 import { answerUnknownUrls, appState, installUnmatchedChecks } from './lib/router'
 // Imported under names no other plugin's augmentation of 'fastify' can shadow (@fastify/helmet
 // declares a RouteOptions there, which a plain alias would resolve to).
@@ -47,6 +47,7 @@ async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOpti
   addEnvelopeSchemas(fastify)
   fastify.addHook('onRoute', createOnRoute({
     settings,
+    crossOrigin: registrationCrossOrigin(fastify, settings.csrf),
     tools,
     onSend,
     login,

@@ -15,6 +15,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
  * 7. router.ts: request constraints derived as find-my-way derives them (`host`, `accept-version`,
  *    a custom strategy's `deriveConstraint(req)`), custom strategies read from `initialConfig`,
  *    and `addConstraintStrategy` wrapped on the plugin's instance to learn the ones added later.
+ * 8. route.ts `registrationCrossOrigin`: a child context is `Object.create(parent)`, so a value set
+ *    on an instance is seen by the contexts created under it.
  */
 
 /** Fastify's symbol with this description, on the object or up its prototype chain. */

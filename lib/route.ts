@@ -29,8 +29,6 @@ interface Installed {
   onSend: Hook
   guard: { stage: string, hook: Hook } | null
   crossOriginCheck: Hook | null
-  /** The registration's cross-origin settings, for nearer registrations without option `csrf`. */
-  crossOrigin: CrossOriginSettings | false
   /** The `all` defaults the route was made ajax with, for nearer registrations without `all`. */
   defaults: CanonicalRouteOptions | null
 }
@@ -52,8 +50,24 @@ function uninstall (route: RouteRecord, installed: Installed): void {
   if (installed.crossOriginCheck !== null) route.onRequest = without(route.onRequest, installed.crossOriginCheck)
 }
 
+const kCrossOrigin = Symbol('fastify-ajaxutils.crossOrigin')
+
+/**
+ * The cross-origin check a registration gives its routes: its own option `csrf` merged over the one
+ * of the registration around it, which the instance inherits from its parent context. Kept on the
+ * instance so that a route only this registration makes ajax still gets what an outer one decided.
+ */
+export function registrationCrossOrigin (fastify: FastifyInstance, own: AjaxutilsSettings['csrf']): CrossOriginSettings | false {
+  const holder = fastify as FastifyInstance & { [kCrossOrigin]?: CrossOriginSettings | false }
+  const merged = mergeCrossOrigin(holder[kCrossOrigin], own)
+  holder[kCrossOrigin] = merged
+  return merged
+}
+
 export interface RouteInstaller {
   settings: AjaxutilsSettings
+  /** This registration's cross-origin check, from `registrationCrossOrigin`. */
+  crossOrigin: CrossOriginSettings | false
   tools: ResponseTools
   /** The registration's onSend hook, last of every ajax route's. */
   onSend: Hook
@@ -69,7 +83,7 @@ export interface RouteInstaller {
  * route its serializer hook, error handler, onSend hook and (when it restricts anything) its guard.
  * Nothing is decided per request that can be decided here.
  */
-export function createOnRoute ({ settings, tools, onSend, login, state, knownMethods, document }: RouteInstaller) {
+export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
   const errorChain = createErrorChain()
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
@@ -108,7 +122,6 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
       onSend,
       guard: null,
       crossOriginCheck: null,
-      crossOrigin: mergeCrossOrigin(previous?.crossOrigin, settings.csrf),
       defaults
     }
     route.errorHandler = createRouteErrorHandler(route.errorHandler, errorHandler, errorChain, tools.writer)
@@ -123,7 +136,6 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
     }
     // First of the route's onRequest hooks, whatever stage the guard uses: no body is read, no login
     // checked for a forged request. A route registered only for safe methods gets no hook.
-    const { crossOrigin } = installed
     if (crossOrigin !== false && ajaxOptions.csrf !== false && !methods.every((method) => SAFE_METHODS.has(method))) {
       installed.crossOriginCheck = createCrossOriginCheck(crossOrigin, tools.writer, methods.some((method) => SAFE_METHODS.has(method)))
       route.onRequest = [installed.crossOriginCheck, ...hooksOf(route.onRequest)]

@@ -276,6 +276,8 @@ async function nestedApp (t: Test, outer: ajaxutils.AjaxutilsOptions, inner: aja
   await app.register(async (context) => {
     await context.register(ajaxutils, inner)
     context.post('/inner', { config: { ajax: true } }, async () => ({ done: true }))
+    // Ajax only when the inner registration has `all`: the outer one never sees it as an ajax route.
+    context.post('/by-all', async () => ({ done: true }))
   })
   return app
 }
@@ -303,8 +305,14 @@ t.test('nested registrations: only an explicit false drops the check, and truste
   await expectRefused(t, app, forged('POST', '/inner', cross), 'still refused inside')
 
   app = await nestedApp(t, { csrf: { trustedOrigins: ['https://a.example'] } }, { all: true })
-  await expectPassed(t, app, forged('POST', '/inner', { site: 'cross-site', origin: 'https://a.example' }), 'inner without csrf keeps the outer\'s trust')
-  await expectRefused(t, app, forged('POST', '/inner', cross), 'and the check')
+  for (const url of ['/inner', '/by-all']) {
+    await expectPassed(t, app, forged('POST', url, { site: 'cross-site', origin: 'https://a.example' }), `${url}: inner without csrf keeps the outer's trust`)
+    await expectRefused(t, app, forged('POST', url, cross), `${url}: and the check`)
+  }
+
+  app = await nestedApp(t, { csrf: false }, { all: true })
+  await expectPassed(t, app, forged('POST', '/by-all', cross), 'a route only the inner registration makes ajax: the outer false holds')
+  await expectRefused(t, await nestedApp(t, {}, { all: true }), forged('POST', '/by-all', cross), 'and the default check too')
 })
 
 t.test('only routes with a non-safe method get the check hook, before their own onRequest hooks', async (t) => {
