@@ -93,7 +93,7 @@ t.test('README recipe: @fastify/session, a login route and a strategy that reads
   app.addHook('preHandler', async (request) => { if (request.url === '/me') handled++ })
 
   await app.register(fastifyCookie)
-  await app.register(fastifySession, { secret: 'a secret with minimum length of 32 characters', cookie: { secure: false } })
+  await app.register(fastifySession, { secret: 'a secret with minimum length of 32 characters', cookie: { secure: false, sameSite: 'lax' } })
   await app.register(ajaxutils, {
     authenticate: async (request) => {
       if (request.session.get('user') === undefined) throw new Error('no user in the session')
