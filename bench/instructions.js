@@ -9,6 +9,9 @@
 //
 //   node bench/instructions.js [--scenarios error,success] [--candidates bare,ajax] [--out FILE]
 //
+// Besides the scenarios of `npm run bench`, two same-origin browser POSTs measure the cross-origin
+// check (SPEC §8): candidate `ajax-csrf-off` is the ajax app registered with `csrf: false`.
+//
 // Each server runs under callgrind with V8 made deterministic (--predictable, fixed seeds). It
 // is driven twice, over one keep-alive connection: `warmup` requests, then `warmup + requests`;
 // the difference of the two totals divided by `requests` is the steady cost of one request,
@@ -19,12 +22,35 @@ const { writeFileSync } = require('node:fs')
 const http = require('node:http')
 const { join } = require('node:path')
 const { parseArgs } = require('node:util')
-const { SERVERS, SCENARIOS, serverOf, expectationOf } = require('./lib/plan')
+const { SERVERS: BENCH_SERVERS, SCENARIOS: BENCH_SCENARIOS, serverOf, expectationOf } = require('./lib/plan')
+const { POSTED, PATHS } = require('./lib/fixtures')
 const { requestOnce, verifyAnswer } = require('./lib/verify')
 
 const SERVER = join(__dirname, 'server.js')
 const V8_FLAGS = ['--predictable', '--hash-seed=1', '--random-seed=1']
-const MEASURED = ['bare', 'ajax', 'not-ajax', 'default']
+const MEASURED = ['bare', 'ajax', 'ajax-csrf-off', 'not-ajax', 'default']
+
+const SERVERS = { ...BENCH_SERVERS, 'ajax-csrf-off': { app: 'fastify-ajax', options: { csrf: false } } }
+// What a page's fetch() sends: Sec-Fetch-Site (every browser since 2023), or an older browser's
+// Origin alone, which the check compares with the Host header.
+const SAME_ORIGIN_POST = { method: 'POST', path: PATHS.echo, body: JSON.stringify(POSTED) }
+const CSRF_SCENARIOS = [
+  {
+    id: 'post-same-origin',
+    title: 'JSON POST from the app\'s page (`Sec-Fetch-Site: same-origin`): 200',
+    request: { ...SAME_ORIGIN_POST, headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', origin: 'http://app.example' } },
+    expect: { status: 200, body: POSTED },
+    candidates: ['bare', 'ajax', 'ajax-csrf-off']
+  },
+  {
+    id: 'post-origin-only',
+    title: 'JSON POST, `Origin` equal to `Host`, no `Sec-Fetch-Site`: 200',
+    request: { ...SAME_ORIGIN_POST, headers: { 'content-type': 'application/json', host: 'app.example', origin: 'http://app.example' } },
+    expect: { status: 200, body: POSTED },
+    candidates: ['bare', 'ajax', 'ajax-csrf-off']
+  }
+]
+const SCENARIOS = [...BENCH_SCENARIOS, ...CSRF_SCENARIOS]
 
 const { values: args } = parseArgs({
   options: {

@@ -15,7 +15,12 @@ async function corsApp (t: Test, pluginOptions: ajaxutils.AjaxutilsOptions = {},
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(cors, { origin: ORIGIN, credentials: true, methods: ['GET', 'POST', 'DELETE'], ...corsOptions })
-  await app.register(ajaxutils, { authenticate: async (request) => { if (request.headers.authorization !== 'Bearer good') throw new Error('bad token') }, ...pluginOptions })
+  // The page on ORIGIN is the app's own front end: its non-safe calls pass the cross-origin check.
+  await app.register(ajaxutils, {
+    authenticate: async (request) => { if (request.headers.authorization !== 'Bearer good') throw new Error('bad token') },
+    csrf: { trustedOrigins: [ORIGIN] },
+    ...pluginOptions
+  })
   let handled = 0
   app.get('/me', { config: { ajax: { loginRequired: true } } }, async () => { handled++; return { name: 'ann' } })
   app.post('/notes', { config: { ajax: { loginRequired: true, requirePOST: true } } }, async () => { handled++; return 'saved' })
@@ -90,6 +95,19 @@ t.test('the real call without credentials gets the 401 envelope with the CORS he
   t.equal(ok.headers['access-control-allow-origin'], ORIGIN)
   t.same(ok.json(), { name: 'ann' })
   t.equal(handled(), 1)
+})
+
+t.test('a POST from an origin the plugin does not trust gets the 403 envelope with the CORS headers, before the login check', async (t) => {
+  const { app, handled } = await corsApp(t, { csrf: {} })
+  for (const headers of [{ origin: ORIGIN }, { origin: ORIGIN, 'sec-fetch-site': 'same-site', authorization: 'Bearer good' }]) {
+    const res = await app.inject({ method: 'POST', url: '/notes', headers, payload: { note: 'x' } })
+    t.equal(res.statusCode, 403)
+    t.equal(res.headers['content-type'], JSON_TYPE)
+    t.equal(res.headers['access-control-allow-origin'], ORIGIN, 'the page can read the refusal')
+    t.equal(res.headers['access-control-allow-credentials'], 'true')
+    t.same(res.json(), { status: 'error', error: 'Cross-origin request refused' })
+  }
+  t.equal(handled(), 0)
 })
 
 t.test('the 405 of a logged-in call with the wrong method also carries the CORS headers', async (t) => {

@@ -16,6 +16,7 @@ t.test('@fastify/cors: every envelope of an ajax route carries the CORS headers'
   await app.register(cors, { origin: ['https://app.example'], credentials: true, exposedHeaders: ['WWW-Authenticate'] })
   await app.register(ajaxutils, {
     wwwAuthenticate: 'Bearer',
+    csrf: { trustedOrigins: ['https://app.example'] },
     authenticate: async (request) => {
       if (request.headers.authorization !== 'Bearer letmein') throw new Error('no valid token')
     }

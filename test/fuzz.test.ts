@@ -364,6 +364,16 @@ function checkResponse (request: FuzzRequest, id: string, res: LightMyRequestRes
     refuseMethod()
     return
   }
+  // A non-safe request whose Origin is not the host's (inject's is localhost:80) is refused by the
+  // route it reaches before its body and the login check; the fuzz never sends Sec-Fetch-Site.
+  const origin = request.headers.extra?.[0] === 'origin' ? request.headers.extra[1] : undefined
+  if (origin !== undefined && origin !== 'http://localhost:80' && !['GET', 'HEAD', 'OPTIONS'].includes(method) && template.registered.includes(method)) {
+    expect(status === 403, `cross-origin check first (${status})`)
+    const refusal = JSON.parse(res.body) as { error?: unknown, detail?: unknown }
+    expect((refusal.error ?? refusal.detail) === 'Cross-origin request refused', 'the cross-origin refusal')
+    expect(!ran.has(id), 'handler did not run')
+    return
+  }
   if (bodyFirst && (request.body !== undefined || request.headers.contentType !== undefined) && (status === 400 || status === 413 || status === 415)) return
   // Otherwise the seed's order, router-level too: login, then method, then the handler.
   if (template.loginRequired && request.headers.token !== 'good') {

@@ -9,9 +9,10 @@ const { HELLO, TYPED, TYPED_SCHEMA, SECRET, PATHS, manyPath } = require('../lib/
 
 const { Http404 } = ajaxutils
 
-async function buildFastifyAjax ({ manyRoutes = 0 } = {}) {
+async function buildFastifyAjax ({ manyRoutes = 0, csrf } = {}) {
   const app = Fastify({ logger: false })
-  await app.register(ajaxutils)
+  // `csrf: false` (from bench/instructions.js) measures the cross-origin check's own cost.
+  await app.register(ajaxutils, csrf === undefined ? {} : { csrf })
 
   const ajax = { config: { ajax: true } }
   app.get(PATHS.success, ajax, async () => HELLO)
