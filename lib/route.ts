@@ -9,11 +9,14 @@ import { indexAjaxRoute, indexOptedOutRoute, noteConstraints, type AppState } fr
 type Hook = (...args: never[]) => unknown
 
 const kInstalled = Symbol('fastify-ajaxutils.installed')
+// Shared by every copy of the plugin in the process: a route another copy made ajax counts as seen.
+const kSeen = Symbol.for('fastify-ajaxutils.seen')
 
 /** The parts of Fastify's route options the plugin reads and replaces. */
 interface RouteRecord {
   [key: string]: unknown
   [kInstalled]?: Installed
+  [kSeen]?: true
   method: string | string[]
   url: string
   config?: { ajax?: unknown }
@@ -28,8 +31,25 @@ interface Installed {
   errorHandler: RouteRecord['errorHandler']
   onSend: Hook
   guard: { stage: string, hook: Hook } | null
-  /** The `all` defaults the route was made ajax with, for nearer registrations without `all`. */
+  /** The `all` defaults the route was made ajax with, outer ones merged in: nearer ones add to them. */
   defaults: CanonicalRouteOptions | null
+  /** The login check, and whether it asks strategies: a nearer registration without any keeps it. */
+  login: LoginCheck
+  strategies: boolean
+}
+
+/** True once a registration has made the route an ajax route. */
+export function isInstalled (route: object): boolean {
+  return kSeen in route
+}
+
+/**
+ * The `all` defaults for a route: a nearer registration's `all` adds to the outer ones, and only
+ * what it sets explicitly (`loginRequired: false`, its own method restriction) replaces theirs.
+ */
+function nestedDefaults (outer: CanonicalRouteOptions | null, nearer: CanonicalRouteOptions | null): CanonicalRouteOptions | null {
+  if (outer === null || nearer === null) return nearer ?? outer
+  return mergeRouteOptions(outer, nearer)
 }
 
 function hooksOf (value: unknown): Hook[] {
@@ -54,6 +74,8 @@ export interface RouteInstaller {
   /** The registration's onSend hook, last of every ajax route's. */
   onSend: Hook
   login: LoginCheck
+  /** Whether `login` asks strategies (plugin option `authenticate`). */
+  strategies: boolean
   state: AppState
   knownMethods: ReadonlySet<string>
   /** Records the route's error answers for the OpenAPI document. */
@@ -65,7 +87,7 @@ export interface RouteInstaller {
  * route its serializer hook, error handler, onSend hook and (when it restricts anything) its guard.
  * Nothing is decided per request that can be decided here.
  */
-export function createOnRoute ({ settings, tools, onSend, login, state, knownMethods, document }: RouteInstaller) {
+export function createOnRoute ({ settings, tools, onSend, login, strategies, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
   const errorChain = createErrorChain()
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
@@ -80,7 +102,7 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
 
     const previous = route[kInstalled]
     const own = route.config?.ajax
-    const defaults = settings.all ?? previous?.defaults ?? null
+    const defaults = nestedDefaults(previous?.defaults ?? null, settings.all)
     noteConstraints(state, route.constraints)
     if (own === false) indexOptedOutRoute(state, methods, route.url)
     if (own === false || (own === undefined && defaults === null)) return
@@ -98,12 +120,18 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
     const ajax = buildAjaxRoute(ajaxOptions, source, { methods: twinOf?.methods ?? methods, headServed })
 
     if (previous !== undefined) uninstall(route, previous)
+    // Who counts as logged in stays the outer registration's unless this one names strategies.
+    const inherits = !strategies && previous?.strategies === true
+    const routeLogin = inherits ? previous.login : login
+    if (inherits && checksBeforeBody(settings)) state.strategies = true
     const installed: Installed = {
       prepare: createPrepare(route.schema?.response !== undefined ? schemaWriter(tools) : tools.stringify, tools),
       errorHandler: route.errorHandler,
       onSend,
       guard: null,
-      defaults
+      defaults,
+      login: routeLogin,
+      strategies: strategies || inherits
     }
     route.errorHandler = createRouteErrorHandler(route.errorHandler, errorHandler, errorChain, tools.writer)
     const sendHooks = hooksOf(route.onSend)
@@ -111,15 +139,16 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
     sendHooks.splice(isHeadTwin ? sendHooks.length - 1 : sendHooks.length, 0, onSend)
     route.onSend = sendHooks
     if (ajax.loginRequired || ajax.allowed !== null) {
-      const guard: Hook = createGuard(ajax, login, tools.writer, settings.hook)
+      const guard: Hook = createGuard(ajax, routeLogin, tools.writer, settings.hook)
       route[settings.hook] = [...hooksOf(route[settings.hook]), guard]
       installed.guard = { stage: settings.hook, hook: guard }
     }
     // Last of its stage, after a preHandler guard: what earlier hooks send is Fastify's to write.
     route.preHandler = [...hooksOf(route.preHandler), installed.prepare]
     route[kInstalled] = installed
+    route[kSeen] = true
     const earlyLogin = ajax.loginRequired && checksBeforeBody(settings)
-    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? login : null }, route.constraints)
+    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? routeLogin : null }, route.constraints)
     if (!isHeadTwin) document(route, ajax)
   }
 }
