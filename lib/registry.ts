@@ -11,8 +11,6 @@ export interface Registry {
   readonly ajaxRoutes: Route[]
   /** Per instance, the first route without `config.ajax` registered on it (for the `all` warning). */
   readonly plainRoutes: WeakMap<object, string>
-  /** Whether the recorder has been there since the app was created; if not, earlier routes are unknown. */
-  readonly complete: boolean
   checking: boolean
 }
 
@@ -27,8 +25,8 @@ function carriesAjax (route: Route): boolean {
   return ajax !== undefined && ajax !== false
 }
 
-function createRegistry (instance: FastifyInstance, complete: boolean): Registry {
-  const registry: Registry = { ajaxRoutes: [], plainRoutes: new WeakMap(), complete, checking: false }
+function createRegistry (instance: FastifyInstance): Registry {
+  const registry: Registry = { ajaxRoutes: [], plainRoutes: new WeakMap(), checking: false }
   registries.set(instance.server, registry)
   // Registration-time work only: requests never reach this hook.
   instance.addHook('onRoute', function recordRoute (this: FastifyInstance, routeOptions) {
@@ -45,7 +43,7 @@ function createRegistry (instance: FastifyInstance, complete: boolean): Registry
 // Fastify publishes every new instance here: the recorder is then its first onRoute hook, and sees
 // the routes added before the plugin loads. An app that never registers the plugin is not checked.
 subscribe('fastify.initialization', (message) => {
-  createRegistry((message as { fastify: FastifyInstance }).fastify, true)
+  createRegistry((message as { fastify: FastifyInstance }).fastify)
 })
 
 /**
@@ -66,7 +64,7 @@ function rootOf (fastify: FastifyInstance): FastifyInstance {
  * here on, not those already there.
  */
 export function registryOf (fastify: FastifyInstance): Registry {
-  return registries.get(fastify.server) ?? createRegistry(rootOf(fastify), false)
+  return registries.get(fastify.server) ?? createRegistry(rootOf(fastify))
 }
 
 /**
@@ -81,7 +79,8 @@ export function checkAtReady (fastify: FastifyInstance, registry: Registry, inst
     if (unseen.length === 0) return
     // Fastify adds a HEAD route for each GET one: name the route the user wrote.
     const named = unseen.filter((name) => !(name.startsWith('HEAD ') && unseen.includes(`GET ${name.slice(5)}`)))
-    throw new FST_AJAX_UNSEEN_ROUTE(named.join(', '))
+    const subject = named.length === 1 ? `route ${named[0]} has` : `routes ${named.join(', ')} have`
+    throw new FST_AJAX_UNSEEN_ROUTE(subject, named.length === 1 ? 'it' : 'them')
   })
 }
 

@@ -1,4 +1,5 @@
-// SPEC §2 "Fail closed": a route with config.ajax that no registration saw never runs its handler.
+// Fail closed: a route with config.ajax that no registration of the plugin saw never runs its handler;
+// the app stops when it gets ready, naming the route.
 import { join } from 'node:path'
 import autoload from '@fastify/autoload'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -22,14 +23,27 @@ async function fetchOver (app: FastifyInstance, url: string): Promise<{ status: 
   return { status: res.status, type: res.headers.get('content-type'), body: await res.json() }
 }
 
-/** The app stops at ready (inject) and at listen, naming the routes. */
+/** The app stops at ready, at its first inject and at listen (no socket opens), naming the routes. */
 async function refuses (t: Test, build: () => Promise<FastifyInstance>, message: RegExp): Promise<void> {
+  const readied = await build()
+  t.teardown(() => readied.close())
+  await t.rejects(readied.ready(), { code: UNSEEN, message }, 'ready')
   const injected = await build()
   t.teardown(() => injected.close())
   await t.rejects(injected.inject('/private'), { code: UNSEEN, message }, 'inject')
   const listened = await build()
   t.teardown(() => listened.close())
   await t.rejects(listened.listen({ port: 0, host: '127.0.0.1' }), { code: UNSEEN, message }, 'listen')
+  t.equal(listened.server.listening, false, 'no socket is open')
+}
+
+/** An anonymous request to `/private` gets the 401 envelope, through inject and over a real socket. */
+async function guards (t: Test, app: FastifyInstance, url = '/private'): Promise<void> {
+  const injected = await app.inject(url)
+  t.equal(injected.statusCode, 401)
+  t.equal(injected.headers['content-type'], helpers.JSON_TYPE)
+  t.same(injected.json(), { status: 'error', error: 'Unauthorized' })
+  t.same(await fetchOver(app, url), { status: 401, type: helpers.JSON_TYPE, body: { status: 'error', error: 'Unauthorized' } })
 }
 
 t.test('an app created before the plugin was imported: routes added after it loads are still checked', async (t) => {
@@ -50,7 +64,7 @@ t.test('a route registered before `await app.register(ajaxutils)` stops the app'
     app.post('/also', { config: { ajax: true } }, async () => 'also')
     await app.register(ajaxutils)
     return app
-  }, /^fastify-ajaxutils: route GET \/private, POST \/also has config\.ajax, but no registration of the plugin saw it, so it would run unchecked\. Register the plugin before the route/)
+  }, /^fastify-ajaxutils: routes GET \/private, POST \/also have config\.ajax, but no registration of the plugin saw them, so the handler would run unchecked\. Register the plugin before the route, in its context or a parent one: `await app\.register\(ajaxutils\)` before adding routes, and wrap a plugin file that registers it in fastify-plugin so that it reaches its parent$/)
 })
 
 t.test('`app.register(ajaxutils)` not awaited: a route added right after it was added before it loaded', async (t) => {
@@ -69,11 +83,7 @@ t.test('`app.register(ajaxutils)` not awaited: routes in a plugin registered aft
   app.register(async function routes (routes) {
     routes.get('/private', PRIVATE, async () => 'secret')
   })
-  const injected = await app.inject('/private')
-  t.equal(injected.statusCode, 401)
-  t.equal(injected.headers['content-type'], helpers.JSON_TYPE)
-  t.same(injected.json(), { status: 'error', error: 'Unauthorized' })
-  t.same(await fetchOver(app, '/private'), { status: 401, type: helpers.JSON_TYPE, body: { status: 'error', error: 'Unauthorized' } })
+  await guards(t, app)
 })
 
 t.test('a fastify-plugin routes plugin registered before the plugin stops the app', async (t) => {
@@ -110,10 +120,56 @@ t.test('@fastify/autoload: plugins/ajax.js with fastify-plugin covers routes/', 
   t.teardown(() => app.close())
   await app.register(autoload, { dir: join(__dirname, 'fixtures/autoload-fp/plugins') })
   await app.register(autoload, { dir: join(__dirname, 'fixtures/autoload-fp/routes') })
-  const injected = await app.inject('/private')
-  t.equal(injected.statusCode, 401)
-  t.same(injected.json(), { status: 'error', error: 'Unauthorized' })
-  t.same(await fetchOver(app, '/private'), { status: 401, type: helpers.JSON_TYPE, body: { status: 'error', error: 'Unauthorized' } })
+  await guards(t, app)
+})
+
+t.test('a route in a sibling context of the one the plugin is registered in stops the app', async (t) => {
+  await refuses(t, async () => {
+    const app = Fastify()
+    await app.register(async function api (api) {
+      await api.register(ajaxutils)
+      api.get('/seen', PRIVATE, async () => 'seen')
+    })
+    await app.register(async function other (other) {
+      other.get('/private', PRIVATE, async () => 'secret')
+    })
+    return app
+  }, /^fastify-ajaxutils: route GET \/private has config\.ajax, but no registration of the plugin saw it, so the handler would run unchecked\./)
+})
+
+t.test('the plugin registered twice at the root: the second keeps what the first requires, errors get one envelope', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(ajaxutils, { all: { loginRequired: true } })
+  await app.register(ajaxutils, { all: true })
+  app.get('/private', async () => 'secret')
+  app.get('/crash', { config: { ajax: { loginRequired: false } } }, async () => { throw new Error('boom') })
+  await guards(t, app)
+  const crash = await app.inject('/crash')
+  t.equal(crash.statusCode, 500)
+  t.equal(crash.headers['content-type'], helpers.JSON_TYPE)
+  t.same(crash.json(), { status: 'error', error: 'Internal Server Error' }, 'one envelope, not one inside another')
+})
+
+t.test('config.ajax: false is never an error: before the plugin, in a sibling context, or in an app without it at the root', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.get('/before', { config: { ajax: false } }, async () => ({ before: true }))
+  await app.register(async function api (api) {
+    await api.register(ajaxutils, { all: { loginRequired: true } })
+    api.get('/private', async () => 'secret')
+  })
+  await app.register(async function other (other) {
+    other.get('/sibling', { config: { ajax: false } }, async () => ({ sibling: true }))
+  })
+  await app.ready()
+  for (const [url, body] of [['/before', { before: true }], ['/sibling', { sibling: true }]] as const) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, 200, url)
+    t.equal(res.headers['content-type'], helpers.JSON_TYPE, url)
+    t.same(res.json(), body, url)
+  }
+  await guards(t, app)
 })
 
 t.test('routes that opt out with ajax: false, or carry no config.ajax, may come before the plugin', async (t) => {
