@@ -54,7 +54,7 @@ async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOpti
     tools,
     onSend,
     login,
-    strategies: auth !== null,
+    auth,
     state,
     knownMethods,
     document: createOpenApiDocs(fastify, auth !== null)

@@ -1,6 +1,6 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { createErrorHandler, createRouteErrorHandler } from './error-handler'
-import { createGuard, type LoginCheck } from './checks'
+import { createGuard, createLoginCheck, type AuthHook, type LoginCheck } from './checks'
 import { createErrorChain } from './fastify-internals'
 import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions } from './options'
 import { createPrepare, schemaWriter, type ResponseTools } from './reply'
@@ -33,9 +33,8 @@ interface Installed {
   guard: { stage: string, hook: Hook } | null
   /** The `all` defaults the route was made ajax with, outer ones merged in: nearer ones add to them. */
   defaults: CanonicalRouteOptions | null
-  /** The login check, and whether it asks strategies: a nearer registration without any keeps it. */
-  login: LoginCheck
-  strategies: boolean
+  /** The strategies that decide who is logged in (null: `request.user`); a nearer registration without any keeps them. */
+  auth: AuthHook | null
 }
 
 /** True once a registration has made the route an ajax route. */
@@ -74,8 +73,8 @@ export interface RouteInstaller {
   /** The registration's onSend hook, last of every ajax route's. */
   onSend: Hook
   login: LoginCheck
-  /** Whether `login` asks strategies (plugin option `authenticate`). */
-  strategies: boolean
+  /** The registration's login strategies (plugin option `authenticate`), which `login` asks. */
+  auth: AuthHook | null
   state: AppState
   knownMethods: ReadonlySet<string>
   /** Records the route's error answers for the OpenAPI document. */
@@ -87,9 +86,19 @@ export interface RouteInstaller {
  * route its serializer hook, error handler, onSend hook and (when it restricts anything) its guard.
  * Nothing is decided per request that can be decided here.
  */
-export function createOnRoute ({ settings, tools, onSend, login, strategies, state, knownMethods, document }: RouteInstaller) {
+export function createOnRoute ({ settings, tools, onSend, login, auth, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
   const errorChain = createErrorChain()
+  // Outer strategies this registration checks logins with, answering with its own envelope settings.
+  const inheritedLogins = new Map<AuthHook, LoginCheck>()
+  function inheritedLogin (outer: AuthHook): LoginCheck {
+    let check = inheritedLogins.get(outer)
+    if (check === undefined) {
+      check = createLoginCheck(outer, tools.writer, onSend)
+      inheritedLogins.set(outer, check)
+    }
+    return check
+  }
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
   let lastGet: { url: string, config: unknown, methods: readonly string[] } | null = null
 
@@ -121,17 +130,16 @@ export function createOnRoute ({ settings, tools, onSend, login, strategies, sta
 
     if (previous !== undefined) uninstall(route, previous)
     // Who counts as logged in stays the outer registration's unless this one names strategies.
-    const inherits = !strategies && previous?.strategies === true
-    const routeLogin = inherits ? previous.login : login
-    if (inherits && checksBeforeBody(settings)) state.strategies = true
+    const outerAuth = auth === null ? previous?.auth ?? null : null
+    const routeLogin = outerAuth === null ? login : inheritedLogin(outerAuth)
+    if (outerAuth !== null && checksBeforeBody(settings)) state.strategies = true
     const installed: Installed = {
       prepare: createPrepare(route.schema?.response !== undefined ? schemaWriter(tools) : tools.stringify, tools),
       errorHandler: route.errorHandler,
       onSend,
       guard: null,
       defaults,
-      login: routeLogin,
-      strategies: strategies || inherits
+      auth: outerAuth ?? auth
     }
     route.errorHandler = createRouteErrorHandler(route.errorHandler, errorHandler, errorChain, tools.writer)
     const sendHooks = hooksOf(route.onSend)
