@@ -1,6 +1,6 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { createErrorHandler, createRouteErrorHandler } from './error-handler'
-import { createGuard, createLoginCheck, type AuthHook, type LoginCheck } from './checks'
+import { createGuard, createLoginCheck, type AnswerCheck, type AuthHook, type LoginCheck } from './checks'
 import { createErrorChain } from './fastify-internals'
 import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions } from './options'
 import { createPrepare, schemaWriter, type ResponseTools } from './reply'
@@ -71,7 +71,7 @@ export interface RouteInstaller {
   settings: AjaxutilsSettings
   tools: ResponseTools
   /** The registration's onSend hook, last of every ajax route's. */
-  onSend: Hook
+  onSend: AnswerCheck
   login: LoginCheck
   /** The registration's login strategies (plugin option `authenticate`), which `login` asks. */
   auth: AuthHook | null
