@@ -46,15 +46,15 @@ async function guards (t: Test, app: FastifyInstance, url = '/private'): Promise
   t.same(await fetchOver(app, url), { status: 401, type: helpers.JSON_TYPE, body: { status: 'error', error: 'Unauthorized' } })
 }
 
-t.test('an app created before the plugin was imported: routes added after it loads are still checked', async (t) => {
+t.test('an app created before the package was imported: @fastify/autoload loads plugins/ajax.js, routes/ is still checked', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
+  // plugins/ajax.js, written without fastify-plugin, is the first file to import the package.
+  await app.register(autoload, { dir: join(__dirname, 'fixtures/autoload-nofp/plugins') })
+  await app.register(autoload, { dir: join(__dirname, 'fixtures/autoload-nofp/routes') })
+  await t.rejects(async () => { await app.ready() }, { code: UNSEEN, message: /^fastify-ajaxutils: route GET \/private has config\.ajax/ })
   ajaxutils = require('../index') as Plugin
   helpers = require('./helpers') as typeof Helpers
-  // Without fastify-plugin the plugin stays in this child context; the root route is not covered.
-  await app.register(async function ajax (child) { await child.register(ajaxutils) })
-  app.get('/private', PRIVATE, async () => 'secret')
-  await t.rejects(async () => { await app.ready() }, { code: UNSEEN, message: /route GET \/private has config\.ajax/ })
 })
 
 t.test('a route registered before `await app.register(ajaxutils)` stops the app', async (t) => {

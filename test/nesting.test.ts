@@ -181,3 +181,9 @@ t.test('a nearer registration without authenticate under one without strategies 
   t.same(await answers(app, 'GET', {}), [401, JSON_TYPE, UNAUTHORIZED], 'anonymous')
   t.same(await answers(app, 'GET', { 'x-user': 'ada' }), [200, JSON_TYPE, 'ok'], 'request.user logs in')
 })
+
+t.test('a nearer registration with a later hook and no authenticate checks the outer strategies in that hook', async (t) => {
+  const app = await strategiesApp(t, { authenticate: tokenStrategy('outer') }, { hook: 'preValidation' })
+  t.same(await answers(app, 'GET', { 'x-user': 'ada' }), [401, JSON_TYPE, UNAUTHORIZED], 'request.user alone is not the outer strategy')
+  t.same(await answers(app, 'GET', { 'x-token': 'outer' }), [200, JSON_TYPE, 'ok'], 'the outer strategy logs in')
+})
