@@ -47,8 +47,9 @@ subscribe('fastify.initialization', (message) => {
 })
 
 /**
- * The root instance of `fastify`'s app: a child context inherits from its parent's object, and all
- * share one server. Only for an app created before this module was loaded.
+ * The root instance of `fastify`'s app: Fastify makes a child context with Object.create() on its
+ * parent (not public API), and all share one server. Only for an app created before this module
+ * was loaded; should that change, the recorder sits on the context itself and sees less.
  */
 function rootOf (fastify: FastifyInstance): FastifyInstance {
   let root = fastify
