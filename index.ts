@@ -7,7 +7,8 @@ import { parse, stringify } from './lib/json'
 import { addEnvelopeSchemas, ajaxErrorSchema as ajaxErrorJsonSchema, createOpenApiDocs } from './lib/openapi'
 import { checksBeforeBody, normalizePluginOptions } from './lib/options'
 import { createOnSend, Http404 as Http404Class, JsonResponse as JsonResponseClass } from './lib/reply'
-import { createOnRoute, registrationCrossOrigin } from './lib/route'
+import { checkAtReady, registryOf, warnUncovered } from './lib/registry'
+import { createOnRoute, isInstalled, registrationCrossOrigin } from './lib/route'
 import { answerUnknownUrls, appState, installUnmatchedChecks } from './lib/router'
 // Imported under names no other plugin's augmentation of 'fastify' can shadow (@fastify/helmet
 // declares a RouteOptions there, which a plain alias would resolve to).
@@ -37,6 +38,9 @@ async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOpti
   const writer = createEnvelopeWriter(settings)
   const auth = settings.authenticate === null ? null : await buildAuthHook(fastify, settings.authenticate, settings.relation)
   const state = appState(fastify)
+  const registry = registryOf(fastify)
+  checkAtReady(fastify, registry, isInstalled)
+  if (settings.all?.loginRequired === true) warnUncovered(fastify, registry)
 
   const tools = { writer, stringify: settings.stringify, contentTypeOf: createContentTypeReader() }
   const onSend = createOnSend(tools)
@@ -51,6 +55,7 @@ async function ajaxutils (fastify: FastifyInstance, options: AjaxutilsPluginOpti
     tools,
     onSend,
     login,
+    auth,
     state,
     knownMethods,
     document: createOpenApiDocs(fastify, auth !== null)

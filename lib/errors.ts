@@ -80,3 +80,11 @@ export const FST_AJAX_TOO_DEEP = createError(
   500,
   TypeError
 )
+
+/** A route carries `config.ajax` but no registration of the plugin saw it; raised when the app gets ready. */
+export const FST_AJAX_UNSEEN_ROUTE = createError(
+  'FST_AJAX_UNSEEN_ROUTE',
+  'fastify-ajaxutils: %s config.ajax, but no registration of the plugin saw %s, so the handler would run unchecked. Register the plugin before the route, in its context or a parent one: `await app.register(ajaxutils)` before adding routes, and wrap a plugin file that registers it in fastify-plugin so that it reaches its parent',
+  500,
+  Error
+)

@@ -104,8 +104,9 @@ export function checkRouteOptions (value: unknown, source: OptionsSource, known:
 
   const options: CanonicalRouteOptions = {}
   if (value.loginRequired !== undefined) options.loginRequired = value.loginRequired as boolean
-  if (value.requireGET === true) options.requireGET = true
-  if (value.requirePOST === true) options.requirePOST = true
+  // An explicit false is kept: merged over `all`, it drops that restriction of the outer options.
+  if (value.requireGET !== undefined) options.requireGET = value.requireGET as boolean
+  if (value.requirePOST !== undefined) options.requirePOST = value.requirePOST as boolean
   if (value.methods !== undefined) {
     if (!Array.isArray(value.methods) || value.methods.length === 0) failOption(source, 'methods', 'must be a non-empty array of method names')
     options.methods = value.methods.map((method: unknown) => methodName(source, 'methods', method, known))
@@ -141,8 +142,9 @@ function allowedBy (options: AjaxRouteOptions, shape: RouteShape): AllowedMethod
 }
 
 /**
- * Merges a route's own options over the plugin's `all` defaults: `loginRequired` key by key, the
- * method restriction as a whole (a route that names methods replaces the default's).
+ * Merges nearer options (a route's own, or a nested registration's `all`) over outer ones: what the
+ * nearer ones leave unset stays. `loginRequired` goes key by key; a method restriction replaces the
+ * outer one as a whole, and `requireGET: false` / `requirePOST: false` drop that outer restriction.
  */
 export function mergeRouteOptions (defaults: CanonicalRouteOptions, own: CanonicalRouteOptions): CanonicalRouteOptions {
   const merged = declaredMethods(own) !== null ? { ...own } : { ...defaults, ...own }

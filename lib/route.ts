@@ -1,6 +1,6 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { createErrorHandler, createRouteErrorHandler } from './error-handler'
-import { createCrossOriginCheck, createGuard, SAFE_METHODS, type LoginCheck } from './checks'
+import { createCrossOriginCheck, createGuard, createLoginCheck, SAFE_METHODS, type AnswerCheck, type AuthHook, type LoginCheck } from './checks'
 import { createErrorChain } from './fastify-internals'
 import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeCrossOrigin, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions, type CrossOriginSettings } from './options'
 import { createPrepare, schemaWriter, type ResponseTools } from './reply'
@@ -9,11 +9,14 @@ import { indexAjaxRoute, indexOptedOutRoute, noteConstraints, type AppState } fr
 type Hook = (...args: never[]) => unknown
 
 const kInstalled = Symbol('fastify-ajaxutils.installed')
+// Shared by every copy of the plugin in the process: a route another copy made ajax counts as seen.
+const kSeen = Symbol.for('fastify-ajaxutils.seen')
 
 /** The parts of Fastify's route options the plugin reads and replaces. */
 interface RouteRecord {
   [key: string]: unknown
   [kInstalled]?: Installed
+  [kSeen]?: true
   method: string | string[]
   url: string
   config?: { ajax?: unknown }
@@ -29,8 +32,24 @@ interface Installed {
   onSend: Hook
   guard: { stage: string, hook: Hook } | null
   crossOriginCheck: Hook | null
-  /** The `all` defaults the route was made ajax with, for nearer registrations without `all`. */
+  /** The `all` defaults the route was made ajax with, outer ones merged in: nearer ones add to them. */
   defaults: CanonicalRouteOptions | null
+  /** The strategies that decide who is logged in (null: `request.user`); a nearer registration without any keeps them. */
+  auth: AuthHook | null
+}
+
+/** True once a registration has made the route an ajax route. */
+export function isInstalled (route: object): boolean {
+  return kSeen in route
+}
+
+/**
+ * The `all` defaults for a route: a nearer registration's `all` adds to the outer ones, and only
+ * what it sets explicitly (`loginRequired: false`, its own method restriction) replaces theirs.
+ */
+function nestedDefaults (outer: CanonicalRouteOptions | null, nearer: CanonicalRouteOptions | null): CanonicalRouteOptions | null {
+  if (outer === null || nearer === null) return nearer ?? outer
+  return mergeRouteOptions(outer, nearer)
 }
 
 function hooksOf (value: unknown): Hook[] {
@@ -70,8 +89,10 @@ export interface RouteInstaller {
   crossOrigin: CrossOriginSettings | false
   tools: ResponseTools
   /** The registration's onSend hook, last of every ajax route's. */
-  onSend: Hook
+  onSend: AnswerCheck
   login: LoginCheck
+  /** The registration's login strategies (plugin option `authenticate`), which `login` asks. */
+  auth: AuthHook | null
   state: AppState
   knownMethods: ReadonlySet<string>
   /** Records the route's error answers for the OpenAPI document. */
@@ -83,9 +104,19 @@ export interface RouteInstaller {
  * route its serializer hook, error handler, onSend hook and (when it restricts anything) its guard.
  * Nothing is decided per request that can be decided here.
  */
-export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, state, knownMethods, document }: RouteInstaller) {
+export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, auth, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
   const errorChain = createErrorChain()
+  // Outer strategies this registration checks logins with, answering with its own envelope settings.
+  const inheritedLogins = new Map<AuthHook, LoginCheck>()
+  function inheritedLogin (outer: AuthHook): LoginCheck {
+    let check = inheritedLogins.get(outer)
+    if (check === undefined) {
+      check = createLoginCheck(outer, tools.writer, onSend)
+      inheritedLogins.set(outer, check)
+    }
+    return check
+  }
   // Fastify registers the HEAD twin of a GET route right after it, from the same options.
   let lastGet: { url: string, config: unknown, methods: readonly string[] } | null = null
 
@@ -98,7 +129,7 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, st
 
     const previous = route[kInstalled]
     const own = route.config?.ajax
-    const defaults = settings.all ?? previous?.defaults ?? null
+    const defaults = nestedDefaults(previous?.defaults ?? null, settings.all)
     noteConstraints(state, route.constraints)
     if (own === false) indexOptedOutRoute(state, methods, route.url)
     if (own === false || (own === undefined && defaults === null)) return
@@ -116,13 +147,18 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, st
     const ajax = buildAjaxRoute(ajaxOptions, source, { methods: twinOf?.methods ?? methods, headServed })
 
     if (previous !== undefined) uninstall(route, previous)
+    // Who counts as logged in stays the outer registration's unless this one names strategies.
+    const outerAuth = auth === null ? previous?.auth ?? null : null
+    const routeLogin = outerAuth === null ? login : inheritedLogin(outerAuth)
+    if (outerAuth !== null && checksBeforeBody(settings)) state.strategies = true
     const installed: Installed = {
       prepare: createPrepare(route.schema?.response !== undefined ? schemaWriter(tools) : tools.stringify, tools),
       errorHandler: route.errorHandler,
       onSend,
       guard: null,
       crossOriginCheck: null,
-      defaults
+      defaults,
+      auth: outerAuth ?? auth
     }
     route.errorHandler = createRouteErrorHandler(route.errorHandler, errorHandler, errorChain, tools.writer)
     const sendHooks = hooksOf(route.onSend)
@@ -130,7 +166,7 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, st
     sendHooks.splice(isHeadTwin ? sendHooks.length - 1 : sendHooks.length, 0, onSend)
     route.onSend = sendHooks
     if (ajax.loginRequired || ajax.allowed !== null) {
-      const guard: Hook = createGuard(ajax, login, tools.writer, settings.hook)
+      const guard: Hook = createGuard(ajax, routeLogin, tools.writer, settings.hook)
       route[settings.hook] = [...hooksOf(route[settings.hook]), guard]
       installed.guard = { stage: settings.hook, hook: guard }
     }
@@ -143,8 +179,9 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, st
     // Last of its stage, after a preHandler guard: what earlier hooks send is Fastify's to write.
     route.preHandler = [...hooksOf(route.preHandler), installed.prepare]
     route[kInstalled] = installed
+    route[kSeen] = true
     const earlyLogin = ajax.loginRequired && checksBeforeBody(settings)
-    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? login : null }, route.constraints)
+    indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? routeLogin : null }, route.constraints)
     if (!isHeadTwin) document(route, ajax, installed.crossOriginCheck !== null)
   }
 }
