@@ -1,6 +1,6 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { chainErrorHandlers, createErrorHandler } from './error-handler'
-import { createGuard, type LoginCheck } from './checks'
+import { createGuard, stageHook, type LoginCheck } from './checks'
 import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions } from './options'
 import { createPrepare, schemaWriter, type ResponseTools } from './reply'
 import { indexAjaxRoute, type AppState } from './router'
@@ -22,7 +22,7 @@ interface RouteRecord {
 
 /** What one registration changed on a route, so that a nearer registration can take it back. */
 interface Installed {
-  prepare: Hook
+  prepare: { stage: string, hook: Hook }
   errorHandler: RouteRecord['errorHandler']
   onSend: Hook
   guard: { stage: string, hook: Hook } | null
@@ -40,7 +40,7 @@ function without (hooks: unknown, hook: Hook): Hook[] {
 }
 
 function uninstall (route: RouteRecord, installed: Installed): void {
-  route.preHandler = without(route.preHandler, installed.prepare)
+  route[installed.prepare.stage] = without(route[installed.prepare.stage], installed.prepare.hook)
   route.errorHandler = installed.errorHandler
   route.onSend = without(route.onSend, installed.onSend)
   if (installed.guard !== null) route[installed.guard.stage] = without(route[installed.guard.stage], installed.guard.hook)
@@ -93,8 +93,9 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
     const ajax = buildAjaxRoute(ajaxOptions, source, { methods: twinOf?.methods ?? methods, headServed })
 
     if (previous !== undefined) uninstall(route, previous)
+    const prepare = createPrepare(route.schema?.response !== undefined ? schemaWriter(tools) : tools.stringify, tools)
     const installed: Installed = {
-      prepare: createPrepare(route.schema?.response !== undefined ? schemaWriter(tools) : tools.stringify, tools),
+      prepare: { stage: 'onRequest', hook: prepare },
       errorHandler: route.errorHandler,
       onSend,
       guard: null,
@@ -105,13 +106,18 @@ export function createOnRoute ({ settings, tools, onSend, login, state, knownMet
     // The twin's last onSend is Fastify's, which measures the body and drops it: ours must run first.
     sendHooks.splice(isHeadTwin ? sendHooks.length - 1 : sendHooks.length, 0, onSend)
     route.onSend = sendHooks
+    // The reply becomes an ajax reply in the route's first hook, so that whatever is sent from then
+    // on is the plugin's to write before any onSend hook; with a guard, right after it: a login
+    // strategy that answers by itself is told apart by the type its answer sets.
     if (ajax.loginRequired || ajax.allowed !== null) {
       const guard: Hook = createGuard(ajax, login, tools.writer, settings.hook)
-      route[settings.hook] = [...hooksOf(route[settings.hook]), guard]
+      const hook: Hook = settings.hook === 'preParsing' ? stageHook(prepare, 'preParsing') : prepare
+      route[settings.hook] = [...hooksOf(route[settings.hook]), guard, hook]
       installed.guard = { stage: settings.hook, hook: guard }
+      installed.prepare = { stage: settings.hook, hook }
+    } else {
+      route.onRequest = [prepare, ...hooksOf(route.onRequest)]
     }
-    // Last of its stage, after a preHandler guard: what earlier hooks send is Fastify's to write.
-    route.preHandler = [...hooksOf(route.preHandler), installed.prepare]
     route[kInstalled] = installed
     const earlyLogin = ajax.loginRequired && checksBeforeBody(settings)
     indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? login : null })
