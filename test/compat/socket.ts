@@ -47,3 +47,24 @@ export function send (origin: string, path: string, options: { method?: string, 
     req.end(options.body)
   })
 }
+
+/**
+ * Sends only the head of a request that announces a body, and waits for the answer: it comes
+ * only when the server answers before reading the body (a refused login).
+ */
+export function sendHeadOnly (origin: string, path: string, options: { method?: string, headers?: OutgoingHttpHeaders } = {}): Promise<SocketAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(origin + path, { method: options.method ?? 'POST', headers: options.headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('error', reject)
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks)
+        resolve({ status: res.statusCode as number, headers: res.headers, raw, body: raw.toString() })
+        req.destroy()
+      })
+    })
+    req.on('error', reject)
+    req.flushHeaders()
+  })
+}
