@@ -3,7 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { defaultMessage, type EnvelopeWriter, type ErrorExtras } from './envelope'
 import { isPlainObject } from './options'
 import type { ErrorChain, ErrorHandlerFunc } from './fastify-internals'
-import { isValidHeader } from './reply'
+import { isValidHeader, keepsHeader } from './reply'
 
 type ErrorHandler = (this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown
 
@@ -74,9 +74,6 @@ function clientMessage (error: ErrorFields | null, status: number): string {
   return message
 }
 
-// The envelope decides its own body headers; a header Node would refuse would break the answer.
-const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding'])
-
 /** Headers set before the failure that Node would refuse would break the envelope too. */
 function dropInvalidHeaders (reply: FastifyReply): void {
   const headers = reply.getHeaders()
@@ -88,7 +85,7 @@ function dropInvalidHeaders (reply: FastifyReply): void {
 /** Copies the headers an error carries (http-errors and rate limiters set them), safely. */
 function copyHeaders (reply: FastifyReply, headers: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(headers)) {
-    if (!BODY_HEADERS.has(name.toLowerCase()) && isValidHeader(name, value)) reply.header(name, value as string)
+    if (keepsHeader(reply, name, true) && isValidHeader(name, value)) reply.header(name, value as string)
   }
 }
 

@@ -32,6 +32,24 @@ export function isValidHeader (name: string, value: unknown): boolean {
   }
 }
 
+// Hop-by-hop and framing headers: Node frames each answer itself, and a value set by hand would
+// contradict it (two framings, and the client gets nothing).
+const FRAMING_HEADERS = new Set(['connection', 'content-length', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
+// An envelope is JSON text the plugin writes: its type and encoding are the plugin's too.
+const ENVELOPE_HEADERS = new Set([...FRAMING_HEADERS, 'content-type', 'content-encoding'])
+
+/**
+ * Whether a header a handler (tuple, `JsonResponse`) or an error names may be set on an answer:
+ * never a hop-by-hop or framing one, nor for an envelope its type or encoding. A header refused
+ * here is logged and left out.
+ */
+export function keepsHeader (reply: FastifyReply, name: string, envelope: boolean): boolean {
+  const lower = name.toLowerCase()
+  if (!(envelope ? ENVELOPE_HEADERS : FRAMING_HEADERS).has(lower) && !lower.startsWith('proxy-')) return true
+  reply.log.warn({ header: name }, 'fastify-ajaxutils: dropped a header that Node or the plugin sets itself')
+  return false
+}
+
 /** Throws unless every header is one Node would send. */
 export function checkHeaders (headers: AjaxHeaders): void {
   if (!isPlainObject(headers)) throw new FST_AJAX_HEADER('list (a plain object is expected)')
@@ -99,22 +117,43 @@ export interface ResponseTools {
 const NAMES_JSON = /json/i
 const NAMES_CHARSET = /charset/i
 
+/**
+ * The type every ajax reply starts with, from its first hook on: Fastify hands text to the
+ * reply's serializer only when the reply has a type, and the serializer runs before every onSend
+ * hook (compress, etag, the app's), so the plugin shapes each answer before they see it. JSON's
+ * type spelt as no handler writes it, so that a type the handler chose stays distinct; no answer
+ * leaves with it (JSON_TYPE replaces it).
+ */
+export const UNTYPED = 'application/json; charset="utf-8"'
+
 function isJsonType (type: unknown): boolean {
   return type === JSON_TYPE || (typeof type === 'string' && NAMES_JSON.test(type))
 }
 
-/** Sets a tuple's or JsonResponse's status and headers (a JsonResponse checked its own when made). */
-function applyStatus (reply: FastifyReply, status: number | undefined, headers: AjaxHeaders | undefined): void {
+/** A JSON type the handler chose, as opposed to the one the plugin started the reply with. */
+function isChosenJsonType (type: unknown): boolean {
+  return type !== UNTYPED && isJsonType(type)
+}
+
+/**
+ * Sets a tuple's or JsonResponse's status and headers (a JsonResponse checked its own when made);
+ * `wraps` when an error status makes the data an envelope, whose headers are the plugin's.
+ */
+function applyStatus (reply: FastifyReply, status: number | undefined, headers: AjaxHeaders | undefined, wraps: boolean): void {
   // A 1xx is no answer: Node would send it and then never finish the response.
   if (status !== undefined && status < 200) throw new FST_AJAX_INFORMATIONAL(String(status))
   if (status !== undefined) reply.code(status)
-  if (headers !== undefined) reply.headers(headers)
+  if (headers === undefined) return
+  const envelope = wraps && reply.statusCode >= 400
+  for (const name in headers) {
+    if (keepsHeader(reply, name, envelope)) reply.header(name, headers[name])
+  }
 }
 
 /** A tuple's headers come unchecked, unlike a JsonResponse's: check them before any is set. */
 function applyTuple (reply: FastifyReply, [, status, headers]: StatusTuple): void {
   if (headers !== undefined) checkHeaders(headers)
-  applyStatus(reply, status, headers)
+  applyStatus(reply, status, headers, false)
 }
 
 /**
@@ -123,7 +162,7 @@ function applyTuple (reply: FastifyReply, [, status, headers]: StatusTuple): voi
  */
 function unpack (value: unknown, reply: FastifyReply): unknown {
   if (value instanceof JsonResponse) {
-    applyStatus(reply, value.status, value.headers)
+    applyStatus(reply, value.status, value.headers, true)
     return value.data
   }
   if (isStatusTuple(value)) {
@@ -140,12 +179,11 @@ function unpack (value: unknown, reply: FastifyReply): unknown {
 export type DataWriter = (data: unknown, reply: FastifyReply) => string
 
 /**
- * Fastify's key for the media type of the reply's content type: no parameters, lower case. Data
- * sent without one is about to be typed JSON.
+ * Fastify's key for the media type of the reply's content type: no parameters, lower case. Fastify
+ * types data it serializes before the serializer runs.
  */
 function mediaTypeOf (reply: FastifyReply, contentTypeOf: ContentTypeReader): string {
-  const type = contentTypeOf(reply)
-  return type === undefined ? 'application/json' : String(type).split(';', 1)[0].trim().toLowerCase()
+  return String(contentTypeOf(reply)).split(';', 1)[0].trim().toLowerCase()
 }
 
 /** The entry of a response schema Fastify picks for a status: the status, its class, or default. */
@@ -214,9 +252,8 @@ function errorEnvelope (payload: unknown, data: unknown, request: FastifyRequest
  * sends, after the app's preSerialization hooks, so tuples and `JsonResponse` are read here
  * without waiting for the handler's promise a second time.
  */
-function writePayload (payload: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools, write: DataWriter): string | Buffer {
-  // A string reaches the serializer only when the handler typed it itself: it is written already.
-  if (typeof payload === 'string') return payload
+function writePayload (payload: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools, write: DataWriter): string | Buffer | undefined {
+  if (typeof payload === 'string') return writeText(payload, request, reply, tools)
   const data = unpack(payload, reply)
   const status = reply.statusCode
   if (status >= 400) {
@@ -234,13 +271,38 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
   // A Buffer as data is final bytes (Fastify sends what a serializer gives as it is).
   if (Buffer.isBuffer(data)) return data
   // A JSON type the handler chose (application/hal+json) stays; anything else becomes JSON's.
-  if (!isJsonType(tools.contentTypeOf(reply))) reply.type(JSON_TYPE)
+  if (!isChosenJsonType(tools.contentTypeOf(reply))) reply.type(JSON_TYPE)
   return data === undefined ? 'null' : write(data, reply)
 }
 
 /**
- * The last preHandler hook of an ajax route: the reply's serializer becomes the plugin's, which
- * reads tuples and writes data with `write`. A hook, not a wrapper around the handler: the handler
+ * Text sent on an ajax route: a JSON string, unless the handler typed it JSON itself, which makes
+ * it JSON text already (for an error status, only if it reads as JSON: the envelope must).
+ */
+function writeText (text: string, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): string | Buffer | undefined {
+  const type = textTypeOf(reply, tools.contentTypeOf)
+  const status = reply.statusCode
+  if (status >= 400) {
+    if (status === 404 && request.is404) return tools.writer.text(request, reply, 404, defaultMessage(404))
+    return textErrorBody(text, type, request, reply, tools)
+  }
+  return successBody(reply, status, text, tools.contentTypeOf)
+}
+
+/**
+ * Text with an error status, as the envelope. A JSON type means the text is JSON already (a schema
+ * wrote it, or the handler typed it), unless it does not read as JSON: the envelope around it must.
+ */
+function textErrorBody (text: string, type: unknown, request: FastifyRequest, reply: FastifyReply, tools: ResponseTools): Buffer {
+  const data = isChosenJsonType(type) ? readJson(text) : NOT_JSON
+  if (isEnvelope(data)) return answerEnvelope(data, () => text, request, reply, tools)
+  return tools.writer.json(request, reply, reply.statusCode, data === NOT_JSON ? JSON.stringify(text) : text)
+}
+
+/**
+ * The route hook that makes the reply an ajax reply, as early as it may (lib/route.ts): typed
+ * UNTYPED, with the plugin's serializer, which reads tuples and writes data and text with
+ * `write`, before any onSend hook sees them. A hook, not a wrapper around the handler: the handler
  * runs as Fastify calls it. Measured with callgrind, a wrapper made the stack trace of an error the
  * handler throws dearer to capture (V8 takes 10 frames; Fastify's deeper, optimized frames are the
  * dear ones to read), and the masked 500 cost 4 % more instructions than bare Fastify; the hook
@@ -248,6 +310,7 @@ function writePayload (payload: unknown, request: FastifyRequest, reply: Fastify
  */
 export function createPrepare (write: DataWriter, tools: ResponseTools) {
   return function ajaxPrepare (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    if (tools.contentTypeOf(reply) === undefined) reply.type(UNTYPED)
     // Fastify types a serializer as returning text; a Buffer passes through untouched as well.
     reply.serializer((payload: unknown) => writePayload(payload, request, reply, tools, write) as string)
     done()
@@ -256,8 +319,10 @@ export function createPrepare (write: DataWriter, tools: ResponseTools) {
 
 /**
  * The last onSend hook of an ajax route: every answer leaves as JSON, every error status as the
- * envelope, and no redirect leaves at all. Buffers and streams pass untouched, unless they carry an
- * error status without a JSON type; the plugin's fixed envelopes leave as their text, which Node
+ * envelope, and no redirect leaves at all. What the serializer wrote passes; this hook shapes
+ * what never reached it (no body, a body sent before the route's hooks ran). Buffers and streams
+ * pass untouched, unless they carry an error status without a JSON type; the plugin's fixed
+ * envelopes leave as their text, which Node
  * writes cheaper.
  */
 export function createOnSend (tools: ResponseTools) {
@@ -279,6 +344,7 @@ export function createOnSend (tools: ResponseTools) {
         answerRedirect(request, reply, payload.body, done)
         return
       }
+      if (contentTypeOf(reply) === UNTYPED) typeAsFastify(reply, payload)
       // Bytes with an error status leave as they are only when typed JSON: an HTML error page (a
       // proxied upstream's, a file) would reach fetch() as a page, so it becomes the envelope.
       if (status >= 400 && !isWebResponse(payload) && !isJsonType(contentTypeOf(reply) ?? reply.getHeader('content-type'))) {
@@ -304,19 +370,13 @@ export function createOnSend (tools: ResponseTools) {
       done(null, writer.finalText(request, reply, status, defaultMessage(status)))
       return
     }
-    // A JSON type means the text is JSON already (a schema wrote it, or the handler typed it),
-    // unless it does not read as JSON: the envelope around it must.
-    const text = payload as string
-    const data = isJsonType(textTypeOf(reply, contentTypeOf)) ? readJson(text) : NOT_JSON
-    if (isEnvelope(data)) {
-      done(null, answerEnvelope(data, () => text, request, reply, tools))
-      return
-    }
-    done(null, writer.json(request, reply, status, data === NOT_JSON ? JSON.stringify(text) : text))
+    done(null, textErrorBody(payload as string, textTypeOf(reply, contentTypeOf), request, reply, tools))
   }
 
   function answerRedirect (request: FastifyRequest, reply: FastifyReply, body: unknown, done: OnSendDone): void {
     reply.removeHeader('location')
+    // The body an earlier onSend hook encoded is dropped: the envelope leaves as it is written.
+    reply.removeHeader('content-encoding')
     discard(body)
     done(null, writer.finalText(request, reply, 401, 'Unauthorized'))
   }
@@ -352,15 +412,32 @@ function discard (payload: unknown): void {
 /**
  * The content type of a text body about to leave. The plugin's serializer types what it writes,
  * and `reply.send()` types any other text, unless a type was set on `reply.raw`: only then is the
- * reply's own empty, and `reply.getHeader()`, which reads the raw response too, is asked.
+ * reply's own empty or the plugin's UNTYPED, and the raw response is asked.
  */
 function textTypeOf (reply: FastifyReply, contentTypeOf: ContentTypeReader): unknown {
-  return contentTypeOf(reply) ?? reply.getHeader('content-type')
+  const type = contentTypeOf(reply)
+  return type === undefined || type === UNTYPED ? reply.raw.getHeader('content-type') ?? type : type
+}
+
+/**
+ * Bytes and streams are final: they leave typed as Fastify types them, which it did not do for
+ * an ajax reply, since UNTYPED was set: a Buffer `application/octet-stream`, a stream not at all,
+ * unless a type was set on `reply.raw`.
+ */
+function typeAsFastify (reply: FastifyReply, payload: object): void {
+  const raw = reply.raw.getHeader('content-type')
+  if (raw !== undefined) reply.type(String(raw))
+  else if (Buffer.isBuffer(payload)) reply.type('application/octet-stream')
+  else reply.removeHeader('content-type')
 }
 
 function successBody (reply: FastifyReply, status: number, payload: string | undefined | null, contentTypeOf: ContentTypeReader): string | undefined {
-  // 1xx, 204 and 304 carry no body by definition: Fastify and Node leave out what they are given.
-  if (status === 204 || status === 304 || status < 200) return undefined
+  // 1xx, 204 and 304 carry no body by definition: Fastify and Node leave out what they are given,
+  // and an answer without a body has no type but the one the handler gave it.
+  if (status === 204 || status === 304 || status < 200) {
+    if (contentTypeOf(reply) === UNTYPED) reply.removeHeader('content-type')
+    return undefined
+  }
   if (payload === undefined || payload === null) {
     // Any other answer without a body answers JSON null.
     reply.type(JSON_TYPE)
@@ -368,12 +445,12 @@ function successBody (reply: FastifyReply, status: number, payload: string | und
   }
   const type = textTypeOf(reply, contentTypeOf)
   if (type === JSON_TYPE) return payload
-  if (isJsonType(type)) {
+  if (isChosenJsonType(type)) {
     // Fastify adds the charset to JSON types it serializes itself; do the same for the plugin's.
     if (!NAMES_CHARSET.test(type as string)) reply.type(`${type as string}; charset=utf-8`)
     return payload
   }
-  // A plain string the handler sent (Fastify typed it text/plain): the seed answers it as a JSON string.
+  // A plain string the handler sent (untyped, or typed otherwise): the seed answers it as a JSON string.
   reply.type(JSON_TYPE)
   return JSON.stringify(payload)
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { createErrorHandler, createRouteErrorHandler } from './error-handler'
-import { createCrossOriginCheck, createGuard, createLoginCheck, SAFE_METHODS, type AnswerCheck, type AuthHook, type LoginCheck } from './checks'
+import { createCrossOriginCheck, createGuard, createLoginCheck, stageHook, SAFE_METHODS, type AnswerCheck, type AuthHook, type LoginCheck } from './checks'
 import { createErrorChain } from './fastify-internals'
 import { buildAjaxRoute, checkRouteOptions, checksBeforeBody, mergeCrossOrigin, mergeRouteOptions, routeMethods, routeSource, type AjaxRoute, type AjaxutilsSettings, type CanonicalRouteOptions, type CrossOriginSettings } from './options'
 import { createPrepare, schemaWriter, type ResponseTools } from './reply'
@@ -27,7 +27,7 @@ interface RouteRecord {
 
 /** What one registration changed on a route, so that a nearer registration can take it back. */
 interface Installed {
-  prepare: Hook
+  prepare: { stage: string, hook: Hook }
   errorHandler: RouteRecord['errorHandler']
   onSend: Hook
   guard: { stage: string, hook: Hook } | null
@@ -62,7 +62,7 @@ function without (hooks: unknown, hook: Hook): Hook[] {
 }
 
 function uninstall (route: RouteRecord, installed: Installed): void {
-  route.preHandler = without(route.preHandler, installed.prepare)
+  route[installed.prepare.stage] = without(route[installed.prepare.stage], installed.prepare.hook)
   route.errorHandler = installed.errorHandler
   route.onSend = without(route.onSend, installed.onSend)
   if (installed.guard !== null) route[installed.guard.stage] = without(route[installed.guard.stage], installed.guard.hook)
@@ -151,8 +151,9 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, au
     const outerAuth = auth === null ? previous?.auth ?? null : null
     const routeLogin = outerAuth === null ? login : inheritedLogin(outerAuth)
     if (outerAuth !== null && checksBeforeBody(settings)) state.strategies = true
+    const prepare = createPrepare(route.schema?.response !== undefined ? schemaWriter(tools) : tools.stringify, tools)
     const installed: Installed = {
-      prepare: createPrepare(route.schema?.response !== undefined ? schemaWriter(tools) : tools.stringify, tools),
+      prepare: { stage: 'onRequest', hook: prepare },
       errorHandler: route.errorHandler,
       onSend,
       guard: null,
@@ -165,10 +166,17 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, au
     // The twin's last onSend is Fastify's, which measures the body and drops it: ours must run first.
     sendHooks.splice(isHeadTwin ? sendHooks.length - 1 : sendHooks.length, 0, onSend)
     route.onSend = sendHooks
+    // The reply becomes an ajax reply in the route's first hook, so that whatever is sent from then
+    // on is the plugin's to write before any onSend hook; with a guard, right after it: a login
+    // strategy that answers by itself is told apart by the type its answer sets.
     if (ajax.loginRequired || ajax.allowed !== null) {
       const guard: Hook = createGuard(ajax, routeLogin, tools.writer, settings.hook)
-      route[settings.hook] = [...hooksOf(route[settings.hook]), guard]
+      const hook: Hook = settings.hook === 'preParsing' ? stageHook(prepare, 'preParsing') : prepare
+      route[settings.hook] = [...hooksOf(route[settings.hook]), guard, hook]
       installed.guard = { stage: settings.hook, hook: guard }
+      installed.prepare = { stage: settings.hook, hook }
+    } else {
+      route.onRequest = [prepare, ...hooksOf(route.onRequest)]
     }
     // First of the route's onRequest hooks, whatever stage the guard uses: no body is read, no login
     // checked for a forged request. A route registered only for safe methods gets no hook.
@@ -176,8 +184,6 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, au
       installed.crossOriginCheck = createCrossOriginCheck(crossOrigin, tools.writer, methods.some((method) => SAFE_METHODS.has(method)))
       route.onRequest = [installed.crossOriginCheck, ...hooksOf(route.onRequest)]
     }
-    // Last of its stage, after a preHandler guard: what earlier hooks send is Fastify's to write.
-    route.preHandler = [...hooksOf(route.preHandler), installed.prepare]
     route[kInstalled] = installed
     route[kSeen] = true
     const earlyLogin = ajax.loginRequired && checksBeforeBody(settings)

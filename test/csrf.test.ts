@@ -333,15 +333,16 @@ t.test('only routes with a non-safe method get the check hook, before their own 
   app.post('/opted-out', { config: { ajax: { csrf: false } } }, async () => 'x')
   await app.ready()
   t.same(Object.fromEntries(hooks), {
-    'GET /read': ['ajaxCheck'],
-    'HEAD /read': ['ajaxCheck'],
-    'GET,OPTIONS /safe': [],
-    'HEAD /safe': [],
-    'POST /write': ['ajaxCrossOriginCheck', 'ownHook', 'ajaxCheck'],
+    // ajaxPrepare makes the reply an ajax reply (right after the guard), not a check.
+    'GET /read': ['ajaxCheck', 'ajaxPrepare'],
+    'HEAD /read': ['ajaxCheck', 'ajaxPrepare'],
+    'GET,OPTIONS /safe': ['ajaxPrepare'],
+    'HEAD /safe': ['ajaxPrepare'],
+    'POST /write': ['ajaxCrossOriginCheck', 'ownHook', 'ajaxCheck', 'ajaxPrepare'],
     'GET /plain': [],
     'HEAD /plain': [],
     'POST /plain': [],
-    'POST /opted-out': []
+    'POST /opted-out': ['ajaxPrepare']
   })
 })
 

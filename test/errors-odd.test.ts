@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import ajaxutils from '../index'
-import { buildApp, fastifyAtLeast, JSON_TYPE } from './helpers'
+import { buildApp, expectAnswer, fastifyAtLeast, JSON_TYPE } from './helpers'
 
 // Issue 6, item 2: odd things a handler can do. None of them may crash the process, hang a
 // request, leak an internal message or answer anything but the documented JSON.
@@ -394,4 +394,16 @@ t.test('a status outside 100-599 from reply.code or JsonResponse is a 500 envelo
   const tuple = await app.inject('/tuple')
   t.equal(tuple.statusCode, 200, 'an array whose second item is not a status is data')
   t.same(tuple.json(), ['x', 700])
+})
+
+t.test('text an app-level hook sends with an error status, before the route\'s hooks ran, leaves as the envelope around it', async (t) => {
+  const app = await buildApp(t)
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url === '/slow') return reply.code(429).send('slow down')
+    if (request.url === '/gone') return reply.code(404).send('gone for good')
+  })
+  app.get('/slow', { config: { ajax: true } }, async () => ({ never: true }))
+  app.get('/gone', { config: { ajax: true } }, async () => ({ never: true }))
+  await expectAnswer(t, app, '/slow', { status: 429, body: '{"status":"error","error":"slow down"}' })
+  await expectAnswer(t, app, '/gone', { status: 404, body: '{"status":"error","error":"gone for good"}' })
 })

@@ -172,6 +172,10 @@ t.test('an envelope is never wrapped twice, wherever it is sent from', async (t)
     config: { ajax: true },
     onRequest: async (_request, reply) => reply.code(403).type('application/json').send('{"status":"error"')
   }, async () => ({ never: true }))
+  app.get('/hook-envelope-text', {
+    config: { ajax: true },
+    onRequest: async (_request, reply) => reply.code(403).type('application/json').send('{"status":"error","error":"closed"}')
+  }, async () => ({ never: true }))
   app.get('/hook-other', {
     config: { ajax: true },
     onRequest: async (_request, reply) => reply.code(403).send({ reason: 'closed' })
@@ -186,6 +190,7 @@ t.test('an envelope is never wrapped twice, wherever it is sent from', async (t)
   expectAnswer(t, await app.inject({ url: '/other' }), 400, { status: 'error', error: { status: 'failed', error: 'x' } })
   expectAnswer(t, await app.inject({ url: '/no-error' }), 400, { status: 'error', error: { status: 'error' } })
   expectAnswer(t, await app.inject({ url: '/hook-text' }), 403, { status: 'error', error: '{"status":"error"' })
+  expectAnswer(t, await app.inject({ url: '/hook-envelope-text' }), 403, { status: 'error', error: 'closed' })
   expectAnswer(t, await app.inject({ url: '/hook-other' }), 403, { status: 'error', error: { reason: 'closed' } })
 })
 
