@@ -275,11 +275,45 @@ function writeTall (state: State, root: object): string {
   return text
 }
 
+// The common case first: data JSON.stringify already writes exactly as `stringify` promises.
+// `isPlain*` say so for objects whose prototype is Object.prototype and arrays of strings, numbers, booleans and null, with no
+// toJSON anywhere and no more than REGION_DEPTH levels; they make no copy and no set, and stop at
+// the first value that needs the full walk (which then starts over). The toJSON lookup comes
+// before the prototype test: once V8 knows the object's shape, it answers the prototype itself.
+// Without a set, a cycle is seen only as data too deep: the walk then finds it, having written
+// no more than the depth before it.
+
+function isPlainValue (value: object, depth: number): boolean {
+  return Array.isArray(value) ? isPlainArray(value, depth) : isPlainObject(value as Record<string, unknown>, depth)
+}
+
+function isPlainArray (array: unknown[] & { toJSON?: unknown }, depth: number): boolean {
+  if (depth === REGION_DEPTH || array.toJSON !== undefined) return false
+  for (let index = 0; index < array.length; index++) {
+    const item = array[index]
+    if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean' || item == null) continue
+    if (typeof item !== 'object' || !isPlainValue(item, depth + 1)) return false
+  }
+  return true
+}
+
+function isPlainObject (object: Record<string, unknown>, depth: number): boolean {
+  if (depth === REGION_DEPTH || object.toJSON !== undefined) return false
+  if (Object.getPrototypeOf(object) !== Object.prototype) return false
+  for (const key in object) {
+    const member = object[key]
+    if (typeof member === 'string' || typeof member === 'number' || typeof member === 'boolean' || member == null) continue
+    if (typeof member !== 'object' || !isPlainValue(member, depth + 1)) return false
+  }
+  return true
+}
+
 /**
  * Writes `value` as JSON: `Date` as ISO 8601, `BigInt` as a decimal string; throws a `TypeError`
  * naming the type of anything JSON cannot hold (functions, symbols, Map, Set, circular data).
  */
 export function stringify (value: unknown): string {
+  if (typeof value === 'object' && value !== null && isPlainValue(value, 0)) return JSON.stringify(value)
   const state: State = { polluted: isPolluted(), inheritedToJSON: 'toJSON' in Object.prototype, marks: 0, tall: new Map(), path: new Set(), regions: 0 }
   const prepared = prepare(state, value, '', 0)
   if (prepared === undefined) throw unserializable(typeof value)
