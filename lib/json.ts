@@ -89,6 +89,16 @@ function isLeaf (value: unknown): boolean {
 }
 
 /**
+ * A BigInt or a Date, replaced; any other value as it is. Neither can hold anything, so a member
+ * that is one does not put its object on the path.
+ */
+function prepareScalar (value: unknown): unknown {
+  if (typeof value === 'bigint') return String(value)
+  if (isDate(value)) return writeDate(value)
+  return value
+}
+
+/**
  * Puts `object` on the path, refusing it when it is there already. Called before the first member
  * that is not a leaf: an object without one cannot be part of a cycle, and costs nothing here.
  */
@@ -105,9 +115,12 @@ function prepareArray (state: State, array: unknown[], depth: number): unknown[]
     const item = array[index]
     let prepared = item
     if (!isLeaf(item)) {
-      if (!entered) enter(state, array)
-      entered = true
-      prepared = prepare(state, item, index, depth + 1)
+      prepared = prepareScalar(item)
+      if (prepared === item) {
+        if (!entered) enter(state, array)
+        entered = true
+        prepared = prepare(state, item, index, depth + 1)
+      }
     }
     if (copy === undefined && prepared !== item) copy = array.slice(0, index)
     if (copy !== undefined) copy.push(prepared)
@@ -140,18 +153,24 @@ function prepareObject (state: State, object: Record<string, unknown>, depth: nu
     for (const key of Object.keys(object)) {
       const member = (copy ?? object)[key]
       if (isLeaf(member)) continue
-      if (!entered) enter(state, object)
-      entered = true
-      const prepared = prepare(state, member, key, depth + 1)
+      let prepared = prepareScalar(member)
+      if (prepared === member) {
+        if (!entered) enter(state, object)
+        entered = true
+        prepared = prepare(state, member, key, depth + 1)
+      }
       if (prepared !== member) copy = changeMember(object, copy, key, prepared)
     }
   } else {
     for (const key in object) {
       const member = (copy ?? object)[key]
       if (isLeaf(member)) continue
-      if (!entered) enter(state, object)
-      entered = true
-      const prepared = prepare(state, member, key, depth + 1)
+      let prepared = prepareScalar(member)
+      if (prepared === member) {
+        if (!entered) enter(state, object)
+        entered = true
+        prepared = prepare(state, member, key, depth + 1)
+      }
       if (prepared !== member) copy = changeMember(object, copy, key, prepared)
     }
   }
@@ -172,6 +191,12 @@ function prepareToJSON (state: State, value: WithToJSON, key: string | number, d
   const prepared = prepare(state, result, key, depth + 1)
   state.path.delete(value)
   return prepared
+}
+
+/** Whether `value` is a Date written by Date's own toJSON and toISOString. */
+function isDate (value: unknown): value is Date {
+  return value instanceof Date && Object.getPrototypeOf(value) === Date.prototype &&
+    value.toJSON === DATE_TO_JSON && value.toISOString === DATE_TO_ISO
 }
 
 /** What Date's own toJSON gives, without its lookups: JSON.stringify calling it costs more than writing the row. */
@@ -211,7 +236,7 @@ function prepare (state: State, value: unknown, key: string | number, depth: num
     if (typeof object.toJSON === 'function') return prepareToJSON(state, object as WithToJSON, key, depth)
     return prepareArray(state, object, depth)
   }
-  if (proto === Date.prototype && object.toJSON === DATE_TO_JSON && object.toISOString === DATE_TO_ISO) return writeDate(object as unknown as Date)
+  if (isDate(object)) return writeDate(object)
   if (typeof object.toJSON === 'function') return prepareToJSON(state, object as WithToJSON, key, depth)
   if (types.isBoxedPrimitive(object)) return types.isBigIntObject(object) ? String(object.valueOf()) : object
   if (isLossy(object)) throw unserializable(typeName(object))
