@@ -69,6 +69,14 @@ interface State {
   readonly inheritedToJSON: boolean
   /** How many `Deep` marks were made: a change tells a copy that it holds one. */
   marks: number
+  /** How many toJSON calls were made: a copy made without one can stand for its object again. */
+  calls: number
+  /**
+   * The caller's objects already prepared into a copy holding a `Deep` mark, with no toJSON call
+   * below: met again, not on its own path, that copy is used, so shared objects above a deep cycle
+   * are walked once each, not once per path to them.
+   */
+  readonly done: Map<object, object>
   /** Copies holding a `Deep` somewhere below, each with the object it copies. */
   readonly tall: Map<object, object>
   /** The caller's objects on the path being written: one met again on its own path is circular. */
@@ -107,8 +115,15 @@ function enter (state: State, object: object): void {
   state.path.add(object)
 }
 
+/** Records `copy` of `original` as holding a mark, and as reusable when no toJSON was called since `calls`. */
+function holdsMark (state: State, original: object, copy: object, calls: number): void {
+  state.tall.set(copy, original)
+  if (state.calls === calls) state.done.set(original, copy)
+}
+
 function prepareArray (state: State, array: unknown[], depth: number): unknown[] {
   const marks = state.marks
+  const calls = state.calls
   let copy: unknown[] | undefined
   let entered = false
   for (let index = 0; index < array.length; index++) {
@@ -127,7 +142,7 @@ function prepareArray (state: State, array: unknown[], depth: number): unknown[]
   }
   if (entered) state.path.delete(array)
   if (copy === undefined) return array
-  if (state.marks !== marks) state.tall.set(copy, array)
+  if (state.marks !== marks) holdsMark(state, array, copy, calls)
   return copy
 }
 
@@ -146,6 +161,7 @@ function changeMember (object: object, copy: Record<string, unknown> | undefined
  */
 function prepareObject (state: State, object: Record<string, unknown>, depth: number, ownKeys: boolean): object {
   const marks = state.marks
+  const calls = state.calls
   let copy: Record<string, unknown> | undefined
   let entered = false
   // The same walk twice, over own keys or over for...in: a shared closure would cost one per object.
@@ -176,7 +192,7 @@ function prepareObject (state: State, object: Record<string, unknown>, depth: nu
   }
   if (entered) state.path.delete(object)
   if (copy === undefined) return object
-  if (state.marks !== marks) state.tall.set(copy, object)
+  if (state.marks !== marks) holdsMark(state, object, copy, calls)
   return copy
 }
 
@@ -184,6 +200,7 @@ type WithToJSON = object & { toJSON: (key: string) => unknown }
 
 /** What toJSON gives in place of `value`, prepared one level down (toJSON may give another toJSON). */
 function prepareToJSON (state: State, value: WithToJSON, key: string | number, depth: number): unknown {
+  state.calls++
   const result = value.toJSON(String(key))
   if (isLeaf(result)) return result
   if (result === value) throw typeError(new FST_AJAX_CIRCULAR(typeName(value)))
@@ -221,6 +238,14 @@ function prepare (state: State, value: unknown, key: string | number, depth: num
   if (depth === REGION_DEPTH) {
     state.marks++
     return new Deep(value, key)
+  }
+  if (state.done.size !== 0) {
+    const done = state.done.get(value)
+    if (done !== undefined) {
+      if (state.path.has(value)) throw typeError(new FST_AJAX_CIRCULAR(typeName(value)))
+      state.marks++
+      return done
+    }
   }
   // The common prototypes first, each with its own toJSON lookup, so that each lookup sees few shapes.
   const object = value as Record<string, unknown> & { toJSON?: unknown }
@@ -339,7 +364,7 @@ function isPlainObject (object: Record<string, unknown>, depth: number): boolean
  */
 export function stringify (value: unknown): string {
   if (typeof value === 'object' && value !== null && isPlainValue(value, 0)) return JSON.stringify(value)
-  const state: State = { polluted: isPolluted(), inheritedToJSON: 'toJSON' in Object.prototype, marks: 0, tall: new Map(), path: new Set(), regions: 0 }
+  const state: State = { polluted: isPolluted(), inheritedToJSON: 'toJSON' in Object.prototype, marks: 0, calls: 0, done: new Map(), tall: new Map(), path: new Set(), regions: 0 }
   const prepared = prepare(state, value, '', 0)
   if (prepared === undefined) throw unserializable(typeof value)
   if (state.marks === 0) return JSON.stringify(prepared)

@@ -111,6 +111,23 @@ t.test('random circular data is refused, however long the cycle and wherever it 
   t.pass('held on every run')
 })
 
+t.test('shared objects above a cycle that closes more than a region down are walked once each, not once per path', async (t) => {
+  // Every level holds the next one twice, through getters that count their reads: 2^100 paths.
+  let reads = 0
+  const levels = Array.from({ length: 100 }, (_, level) => ({ level } as Record<string, unknown>))
+  levels.forEach((node, level) => {
+    const next = (): unknown => { reads++; return levels[level + 1] ?? levels[0] }
+    Object.defineProperty(node, 'next', { get: next, enumerable: true })
+    Object.defineProperty(node, 'again', { get: next, enumerable: true })
+  })
+  t.throws(() => json.stringify({ data: levels[0] }), { name: 'TypeError', code: 'FST_AJAX_UNSERIALIZABLE', message: 'Cannot write circular data as JSON: a value of type Object contains itself' })
+  t.ok(reads <= 10 * levels.length, `${reads} reads for ${levels.length} levels`)
+  // Without the cycle the same sharing is written in full, each shared copy as often as it is met.
+  const shared = nest({ id: 1n }, 100, 'x')
+  const data = { a: shared, b: [shared, shared] }
+  t.equal(json.stringify(data), reference(data))
+})
+
 t.test('the same object twice, not inside itself, is written twice', async (t) => {
   const shared = { id: 1n, at: new Date(0) }
   const data = { a: shared, b: [shared, shared], deep: nest(shared, 200, 'x') }
