@@ -57,8 +57,22 @@ class Decimal {
   }
 }
 
+/** The same row without its Date: here JSON.stringify has no Date to call back for, so it is at its fastest. */
+function dateless (n) {
+  const { createdAt, ...fields } = rowFields(n)
+  return fields
+}
+
+/** Flat rows: strings, numbers, booleans and null only. */
+function flatFields (n) {
+  return { id: n, name: `user ${n}`, email: `user${n}@example.com`, active: n % 3 === 0, score: n * 0.75, note: null }
+}
+
 const rows = {
   plain: (count) => Array.from({ length: count }, (_, n) => rowFields(n)),
+  'plain, no Date': (count) => Array.from({ length: count }, (_, n) => dateless(n)),
+  'plain, no Date, spread': (count) => Array.from({ length: count }, (_, n) => ({ ...dateless(n) })),
+  flat: (count) => Array.from({ length: count }, (_, n) => flatFields(n)),
   'toJSON class': (count) => Array.from({ length: count }, (_, n) => new Row(rowFields(n))),
   'BigInt id': (count) => Array.from({ length: count }, (_, n) => ({ ...rowFields(n), id: 9007199254740993n + BigInt(n) })),
   'Decimal field': (count) => Array.from({ length: count }, (_, n) => ({ ...rowFields(n), price: new Decimal(`${n}.${String(n % 100).padStart(2, '0')}`) }))
