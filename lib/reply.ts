@@ -34,13 +34,14 @@ export function isValidHeader (name: string, value: unknown): boolean {
 
 // Hop-by-hop and framing headers: Node frames each answer itself, and a value set by hand would
 // contradict it (two framings, and the client gets nothing).
-const FRAMING_HEADERS = new Set(['connection', 'content-length', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
-// An envelope is JSON text the plugin writes: its type and encoding are the plugin's too.
-const ENVELOPE_HEADERS = new Set([...FRAMING_HEADERS, 'content-type', 'content-encoding'])
+// The plugin writes the JSON itself, unencoded: a content-encoding named by hand would be a lie too.
+const FRAMING_HEADERS = new Set(['connection', 'content-encoding', 'content-length', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
+// An envelope is JSON text the plugin writes: its type is the plugin's too.
+const ENVELOPE_HEADERS = new Set([...FRAMING_HEADERS, 'content-type'])
 
 /**
  * Whether a header a handler (tuple, `JsonResponse`) or an error names may be set on an answer:
- * never a hop-by-hop or framing one, nor for an envelope its type or encoding. A header refused
+ * never a hop-by-hop, framing or encoding one, nor for an envelope its type. A header refused
  * here is logged and left out.
  */
 export function keepsHeader (reply: FastifyReply, name: string, envelope: boolean): boolean {
@@ -216,13 +217,9 @@ export function schemaWriter ({ stringify, contentTypeOf }: ResponseTools): Data
   }
 }
 
-const ENVELOPE_KEYS = new Set(['status', 'error', 'details', 'requestId', 'debug'])
-
-/** Data that already is the error envelope (`ajaxError()`'s, or one a typed route built): no other keys. */
+/** Data that already is the error envelope (`ajaxError()`'s, or one a typed route built), with any further fields. */
 function isEnvelope (value: unknown): value is { status: 'error', error: unknown } {
-  if (!isPlainObject(value) || value.status !== 'error' || !('error' in value)) return false
-  for (const key in value) if (!ENVELOPE_KEYS.has(key)) return false
-  return true
+  return isPlainObject(value) && value.status === 'error' && 'error' in value
 }
 
 /**

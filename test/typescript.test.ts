@@ -164,8 +164,15 @@ t.test('an envelope is never wrapped twice, wherever it is sent from', async (t)
     config: { ajax: true },
     errorHandler: async (error, _request, reply) => reply.code(422).send(ajaxError(error.message))
   }, async () => { throw new Error('mapped by the app') })
-  // Not an envelope (another key, another status, or no error): wrapped in the envelope as any data with an error status.
   app.get('/more', { config: { ajax: true } }, async (_request, reply) => reply.code(400).send({ status: 'error', error: 'x', field: 'id' }))
+  const withCode = {
+    type: 'object',
+    required: ['status', 'error'],
+    properties: { status: { type: 'string', enum: ['error'] }, error: { type: 'string' }, code: { type: 'string' } }
+  }
+  app.get('/typed-more', { config: { ajax: true }, schema: { response: { 409: withCode } } },
+    async (_request, reply) => reply.code(409).send({ status: 'error', error: 'locked', code: 'E_LOCKED' }))
+  // Not an envelope (another status, or no error): wrapped in the envelope as any data with an error status.
   app.get('/other', { config: { ajax: true } }, async (_request, reply) => reply.code(400).send({ status: 'failed', error: 'x' }))
   app.get('/no-error', { config: { ajax: true } }, async (_request, reply) => reply.code(400).send({ status: 'error' }))
   app.get('/hook-text', {
@@ -186,7 +193,9 @@ t.test('an envelope is never wrapped twice, wherever it is sent from', async (t)
   expectAnswer(t, await app.inject({ url: '/hook' }), 403, { status: 'error', error: { reason: 'closed' } })
   expectAnswer(t, await app.inject({ url: '/hook-full' }), 403, { status: 'error', error: 'closed', requestId: 'mine' })
   expectAnswer(t, await app.inject({ url: '/mapped' }), 422, { status: 'error', error: 'mapped by the app' })
-  expectAnswer(t, await app.inject({ url: '/more' }), 400, { status: 'error', error: { status: 'error', error: 'x', field: 'id' } })
+  // An envelope with further fields (a typed route's own error schema) is sent as it is.
+  expectAnswer(t, await app.inject({ url: '/more' }), 400, { status: 'error', error: 'x', field: 'id' })
+  expectAnswer(t, await app.inject({ url: '/typed-more' }), 409, { status: 'error', error: 'locked', code: 'E_LOCKED' })
   expectAnswer(t, await app.inject({ url: '/other' }), 400, { status: 'error', error: { status: 'failed', error: 'x' } })
   expectAnswer(t, await app.inject({ url: '/no-error' }), 400, { status: 'error', error: { status: 'error' } })
   expectAnswer(t, await app.inject({ url: '/hook-text' }), 403, { status: 'error', error: '{"status":"error"' })

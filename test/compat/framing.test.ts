@@ -28,9 +28,10 @@ async function framingApp (t: Test) {
   t.teardown(() => app.close())
   await app.register(ajaxutils)
   const ajax = { config: { ajax: true } }
-  app.get('/tuple', ajax, async () => [{ ok: 1 }, 200, { ...FRAMING, 'x-kept': 'yes' }])
+  // The plugin writes the JSON unencoded: a content-encoding named by hand would be a lie.
+  app.get('/tuple', ajax, async () => [{ ok: 1 }, 200, { ...FRAMING, 'content-encoding': 'gzip', 'x-kept': 'yes' }])
   app.get('/tuple-error', ajax, async () => [{ ok: 0 }, 418, { ...FRAMING, 'x-kept': 'yes' }])
-  app.get('/response', ajax, async () => new JsonResponse({ ok: 1 }, { status: 201, headers: { ...FRAMING, 'x-kept': 'yes' } }))
+  app.get('/response', ajax, async () => new JsonResponse({ ok: 1 }, { status: 201, headers: { ...FRAMING, 'content-encoding': 'gzip', 'x-kept': 'yes' } }))
   app.get('/response-error', ajax, async () => new JsonResponse('no', {
     status: 409,
     headers: { ...FRAMING, 'content-type': 'text/plain', 'content-encoding': 'gzip', 'x-kept': 'yes' }
@@ -44,9 +45,9 @@ async function framingApp (t: Test) {
 }
 
 const CASES: Array<[string, number, unknown, string[]]> = [
-  ['/tuple', 200, { ok: 1 }, NAMES],
+  ['/tuple', 200, { ok: 1 }, [...NAMES, 'content-encoding']],
   ['/tuple-error', 418, { ok: 0 }, NAMES],
-  ['/response', 201, { ok: 1 }, NAMES],
+  ['/response', 201, { ok: 1 }, [...NAMES, 'content-encoding']],
   ['/response-error', 409, { status: 'error', error: 'no' }, [...NAMES, 'content-type', 'content-encoding']],
   ['/thrown', 409, { status: 'error', error: 'no' }, [...NAMES, 'content-type', 'content-encoding']]
 ]
