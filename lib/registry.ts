@@ -6,9 +6,9 @@ import { routeMethods } from './options'
 /** A route as the recorder keeps it: Fastify's route options object, which every onRoute hook gets. */
 type Route = RouteOptions & { config?: { ajax?: unknown } }
 
-/** Every route of one app that carries `config.ajax`, whether or not a registration saw it. */
+/** Every route of one app, checked at ready: an onRoute hook added later may still set `config.ajax`. */
 export interface Registry {
-  readonly ajaxRoutes: Route[]
+  readonly routes: Route[]
   /** Per instance, the first route without `config.ajax` registered on it (for the `all` warning). */
   readonly plainRoutes: WeakMap<object, string>
   checking: boolean
@@ -26,16 +26,13 @@ function carriesAjax (route: Route): boolean {
 }
 
 function createRegistry (instance: FastifyInstance): Registry {
-  const registry: Registry = { ajaxRoutes: [], plainRoutes: new WeakMap(), checking: false }
+  const registry: Registry = { routes: [], plainRoutes: new WeakMap(), checking: false }
   registries.set(instance.server, registry)
   // Registration-time work only: requests never reach this hook.
   instance.addHook('onRoute', function recordRoute (this: FastifyInstance, routeOptions) {
     const route = routeOptions as Route
-    if (carriesAjax(route)) {
-      registry.ajaxRoutes.push(route)
-      return
-    }
-    if (!registry.plainRoutes.has(this)) registry.plainRoutes.set(this, routeName(route))
+    registry.routes.push(route)
+    if (!carriesAjax(route) && !registry.plainRoutes.has(this)) registry.plainRoutes.set(this, routeName(route))
   })
   return registry
 }
@@ -65,7 +62,10 @@ function rootOf (fastify: FastifyInstance): FastifyInstance {
  * here on, not those already there.
  */
 export function registryOf (fastify: FastifyInstance): Registry {
-  return registries.get(fastify.server) ?? createRegistry(rootOf(fastify))
+  const registry = registries.get(fastify.server)
+  if (registry !== undefined) return registry
+  fastify.log.warn('fastify-ajaxutils was first loaded after this app was created: routes added before that are not checked. Import it at the top of the file that creates the app')
+  return createRegistry(rootOf(fastify))
 }
 
 /**
@@ -76,7 +76,8 @@ export function checkAtReady (fastify: FastifyInstance, registry: Registry, inst
   if (registry.checking) return
   registry.checking = true
   fastify.addHook('onReady', async function checkAjaxRoutes () {
-    const unseen = registry.ajaxRoutes.filter((route) => carriesAjax(route) && !installed(route)).map(routeName)
+    const unseen = registry.routes.filter((route) => carriesAjax(route) && !installed(route)).map(routeName)
+    registry.routes.length = 0
     if (unseen.length === 0) return
     // Fastify adds a HEAD route for each GET one: name the route the user wrote.
     const named = unseen.filter((name) => !(name.startsWith('HEAD ') && unseen.includes(`GET ${name.slice(5)}`)))

@@ -16,7 +16,8 @@ const kSeen = Symbol.for('fastify-ajaxutils.seen')
 interface RouteRecord {
   [key: string]: unknown
   [kInstalled]?: Installed
-  [kSeen]?: true
+  /** `config.ajax` as the plugin read it, as JSON text: a later onRoute hook that changes it is caught at ready. */
+  [kSeen]?: string | undefined
   method: string | string[]
   url: string
   config?: { ajax?: unknown }
@@ -38,9 +39,10 @@ interface Installed {
   auth: AuthHook | null
 }
 
-/** True once a registration has made the route an ajax route. */
+/** True once a registration made the route an ajax route with the `config.ajax` it has now. */
 export function isInstalled (route: object): boolean {
-  return kSeen in route
+  const record = route as RouteRecord
+  return kSeen in record && record[kSeen] === JSON.stringify(record.config?.ajax)
 }
 
 /**
@@ -185,7 +187,7 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, au
       route.onRequest = [installed.crossOriginCheck, ...hooksOf(route.onRequest)]
     }
     route[kInstalled] = installed
-    route[kSeen] = true
+    route[kSeen] = JSON.stringify(own)
     const earlyLogin = ajax.loginRequired && checksBeforeBody(settings)
     indexAjaxRoute(state, methods, route.url, { writer: tools.writer, allowed: ajax.allowed, login: earlyLogin ? routeLogin : null }, route.constraints)
     if (!isHeadTwin) document(route, ajax, installed.crossOriginCheck !== null)

@@ -47,12 +47,15 @@ async function guards (t: Test, app: FastifyInstance, url = '/private'): Promise
 }
 
 t.test('an app created before the package was imported: @fastify/autoload loads plugins/ajax.js, routes/ is still checked', async (t) => {
-  const app = Fastify()
+  const warnings: string[] = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push((JSON.parse(line) as { msg: string }).msg) } } } })
   t.teardown(() => app.close())
   // plugins/ajax.js, written without fastify-plugin, is the first file to import the package.
   await app.register(autoload, { dir: join(__dirname, 'fixtures/autoload-nofp/plugins') })
   await app.register(autoload, { dir: join(__dirname, 'fixtures/autoload-nofp/routes') })
   await t.rejects(async () => { await app.ready() }, { code: UNSEEN, message: /^fastify-ajaxutils: route GET \/private has config\.ajax/ })
+  // Routes added before that first import could not be seen: the plugin says so.
+  t.same(warnings, ['fastify-ajaxutils was first loaded after this app was created: routes added before that are not checked. Import it at the top of the file that creates the app'])
   ajaxutils = require('../index') as Plugin
   helpers = require('./helpers') as typeof Helpers
 })
@@ -226,4 +229,27 @@ t.test('all: { loginRequired: true } after plain routes on the same instance war
   ])
   t.equal((await app.inject('/before')).body, 'before')
   t.equal((await app.inject('/after')).statusCode, 401)
+})
+
+t.test('an onRoute hook added after the plugin that sets or changes config.ajax stops the app; one added before it is seen', async (t) => {
+  await refuses(t, async () => {
+    const app = Fastify()
+    await app.register(ajaxutils)
+    app.addHook('onRoute', (route) => { route.config = { ...route.config, ajax: { loginRequired: true } } })
+    app.get('/private', async () => 'secret')
+    return app
+  }, /^fastify-ajaxutils: route GET \/private has config\.ajax/)
+  await refuses(t, async () => {
+    const app = Fastify()
+    await app.register(ajaxutils)
+    app.addHook('onRoute', (route) => { route.config = { ...route.config, ajax: { loginRequired: true } } })
+    app.get('/private', { config: { ajax: {} } }, async () => 'secret')
+    return app
+  }, /^fastify-ajaxutils: route GET \/private has config\.ajax/)
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.addHook('onRoute', (route) => { route.config = { ...route.config, ajax: { loginRequired: true } } })
+  await app.register(ajaxutils)
+  app.get('/private', async () => 'secret')
+  await guards(t, app)
 })
