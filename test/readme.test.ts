@@ -26,6 +26,9 @@ import t from 'tap'
 import ajaxutils from '../index'
 import { JSON_TYPE } from './helpers'
 
+// Every example runs in a process of its own: far more than tap's default 30 s on a busy machine.
+t.setTimeout(300_000)
+
 const { Http404, JsonResponse, json } = ajaxutils
 const root = join(__dirname, '..')
 const docsDir = join(root, 'docs')

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { FASTIFY_VERSION, fastifyAtLeast } from './helpers'
 
 const run = promisify(execFile)
 t.setTimeout(180_000)
@@ -52,7 +53,11 @@ app.get('/yes', { config: { ajax: 'yes' } }, async () => ({}))
 // @ts-expect-error a misspelt option, where the route options are typed
 export const typed: RouteShorthandOptions = { config: { ajax: { loginRequierd: true } } }
 `)
-  const files = examples.map((code, index) => {
+  // fastify-type-provider-zod supports Fastify 5.5 and later (its peer range): its types name
+  // Fastify types that 5.0 lacks, so the compatibility run on Fastify 5.0 compiles the others.
+  const compiled = fastifyAtLeast('5.5.0') ? examples : examples.filter((code) => !code.includes("from 'fastify-type-provider-zod'"))
+  if (compiled.length < examples.length) t.comment(`Fastify ${FASTIFY_VERSION}: the zod examples are left out, below the zod provider's peer range`)
+  const files = compiled.map((code, index) => {
     const file = `example-${index + 1}.mts`
     writeFileSync(join(dir, file), code)
     return file
