@@ -9,7 +9,7 @@ import { indexAjaxRoute, indexOptedOutRoute, noteConstraints, type AppState } fr
 type Hook = (...args: never[]) => unknown
 
 const kInstalled = Symbol('fastify-ajaxutils.installed')
-// Registered: a route another copy of the plugin made ajax counts as seen.
+// Symbol.for: a route another copy of the plugin made ajax counts as seen.
 const kSeen = Symbol.for('fastify-ajaxutils.seen')
 
 /** The parts of Fastify's route options the plugin reads and replaces. */
