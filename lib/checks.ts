@@ -9,7 +9,7 @@ import type { AjaxAuthStrategy, AjaxCheckHook } from './types'
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: (error?: unknown) => void) => void
 
 /** Without strategies, a request is logged in when an auth plugin has set a truthy `request.user`. */
-export function hasUser (request: FastifyRequest): boolean {
+function hasUser (request: FastifyRequest): boolean {
   return Boolean((request as FastifyRequest & { user?: unknown }).user)
 }
 
@@ -18,8 +18,7 @@ function describe (value: unknown): string {
   return String(value)
 }
 
-// @fastify/auth counts a strategy that throws or rejects with a falsy value (null, undefined)
-// as a success. A login check must not, so every failure becomes an Error first.
+// @fastify/auth counts a falsy rejection as a success: every failure becomes an Error first.
 function toFailure (value: unknown): Error {
   if (value instanceof Error) return value
   const failure: Error & { statusCode?: number } = new FST_AJAX_STRATEGY_FAILED(describe(value))
@@ -29,55 +28,38 @@ function toFailure (value: unknown): Error {
   return failure
 }
 
-/**
- * What a strategy that answered the request itself settles with: a failure, whatever it said, so
- * that @fastify/auth neither resets the status of that answer to 200 nor lets the handler run.
- */
-export const STRATEGY_ANSWERED: Error = Object.freeze(new Error('The login strategy answered the request itself'))
+/** What a strategy that answered the request itself settles with, so that the handler never runs. */
+const STRATEGY_ANSWERED: Error = Object.freeze(new Error('The login strategy answered the request itself'))
 
 /** An onSend hook that shapes what a login strategy sent into an ajax answer. */
 export type AnswerCheck = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) => void
 
-/**
- * Requests whose login check a strategy may be answering, from the start of the check until it
- * passes, with the onSend hook of the registration that checks them. A 3xx sent meanwhile is a
- * login redirect, whether or not it names a `location`. Where no ajax route's onSend runs (the
- * router-level check of an URL the route has other methods for), the not-found contexts run it.
- */
+/** Requests in a login check that has not passed, with the onSend hook of the registration checking them. */
 const inLoginCheck = new WeakMap<FastifyRequest, AnswerCheck>()
 
-export function startLoginCheck (request: FastifyRequest, answers: AnswerCheck): void {
+function startLoginCheck (request: FastifyRequest, answers: AnswerCheck): void {
   inLoginCheck.set(request, answers)
 }
 
-export function passLoginCheck (request: FastifyRequest): void {
+function passLoginCheck (request: FastifyRequest): void {
   inLoginCheck.delete(request)
 }
 
-/** True when a login strategy may have sent what is leaving (the check has not passed). */
 export function isInLoginCheck (request: FastifyRequest): boolean {
   return inLoginCheck.has(request)
 }
 
-/** The onSend hook for what a login strategy sent, while the request's check has not passed. */
 export function loginAnswerCheck (request: FastifyRequest): AnswerCheck | undefined {
   return inLoginCheck.get(request)
 }
 
-/**
- * True when the reply is sent, or on its way: under an async onSend hook an answer has not left
- * yet, but send() has set the headers that tell (a content type, a redirect's location).
- */
-export function hasAnswered (reply: FastifyReply, typedBefore: boolean): boolean {
+/** True when the reply is sent, or on its way (send() set a content type or a location). */
+function hasAnswered (reply: FastifyReply, typedBefore: boolean): boolean {
   return reply.sent || reply.hasHeader('location') || (!typedBefore && reply.hasHeader('content-type'))
 }
 
-/**
- * Wraps a strategy so that it settles exactly once (an async strategy that also calls `done`
- * would otherwise count twice, the second time as a success), so that whatever it throws or
- * rejects with counts as a failure, and so that a strategy that answered by itself fails.
- */
-export function guardStrategy (strategy: AjaxAuthStrategy): AjaxAuthStrategy {
+/** Wraps a strategy to settle once, fail on whatever it throws, and fail when it answered by itself. */
+function guardStrategy (strategy: AjaxAuthStrategy): AjaxAuthStrategy {
   return function ajaxStrategy (request, reply, done) {
     const typed = reply.hasHeader('content-type')
     let settled = false
@@ -100,15 +82,12 @@ export function guardStrategy (strategy: AjaxAuthStrategy): AjaxAuthStrategy {
   }
 }
 
-/** A failed strategy answers 403 when it says the user is known but not allowed, else 401. */
-export function failureStatus (failure: unknown): 401 | 403 {
+/** 403 when the failure says the user is known but not allowed, else 401. */
+function failureStatus (failure: unknown): 401 | 403 {
   return (failure as { statusCode?: unknown }).statusCode === 403 ? 403 : 401
 }
 
-/**
- * Builds the login hook from the strategies with `@fastify/auth`, registered in a context of its
- * own so that it works whether or not the app registers `@fastify/auth` too.
- */
+/** Builds the login hook with `@fastify/auth`, in a context of its own. */
 export async function buildAuthHook (
   fastify: FastifyInstance,
   strategies: readonly AjaxAuthStrategy[],
@@ -130,10 +109,7 @@ export type Check = (request: FastifyRequest, reply: FastifyReply, done: Done) =
 /** Answers 401 (or 403) unless the request is logged in; then runs `next`. */
 export type LoginCheck = (request: FastifyRequest, reply: FastifyReply, done: Done, next: Check) => void
 
-/**
- * The login rule of a registration: its strategies, or a truthful `request.user`. `answers` is
- * the registration's onSend hook, which shapes what a strategy sends by itself.
- */
+/** The login rule of a registration: its strategies, or a truthy `request.user`. */
 export function createLoginCheck (auth: AuthHook | null, writer: EnvelopeWriter, answers: AnswerCheck): LoginCheck {
   if (auth === null) {
     return function checkUser (request, reply, done, next) {
@@ -145,9 +121,7 @@ export function createLoginCheck (auth: AuthHook | null, writer: EnvelopeWriter,
     const typed = reply.hasHeader('content-type')
     startLoginCheck(request, answers)
     auth(request, reply, (failure) => {
-      // A strategy may answer by itself (a redirect, a 401 of its own); the route's onSend then
-      // makes that answer an envelope, and nothing else may be sent. With relation 'or' a later
-      // strategy may still succeed after one answered, so the reply itself is asked too.
+      // A strategy answered by itself: the route's onSend makes that the envelope.
       if (failure === STRATEGY_ANSWERED || hasAnswered(reply, typed)) return
       if (failure === undefined || failure === null) {
         passLoginCheck(request)
@@ -155,14 +129,14 @@ export function createLoginCheck (auth: AuthHook | null, writer: EnvelopeWriter,
         return
       }
       const status = failureStatus(failure)
-      // Strategy messages can describe tokens or secrets: they go to the log, never to the client.
+      // Strategy messages can describe tokens: log only.
       request.log.info({ err: failure }, 'fastify-ajaxutils: login strategy refused the request')
       reply.send(writer.text(request, reply, status, status === 403 ? 'Forbidden' : 'Unauthorized'))
     })
   }
 }
 
-/** Turns a check into a hook of the given stage (preParsing hooks also get the body stream). */
+/** Turns a check into a hook of the given stage. */
 export function stageHook (check: Check, stage: AjaxCheckHook) {
   if (stage === 'preParsing') {
     return function ajaxCheck (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: Done) {
@@ -174,10 +148,7 @@ export function stageHook (check: Check, stage: AjaxCheckHook) {
   }
 }
 
-/**
- * Builds the route hook that runs the seed's checks in its order: login, then method. A refused
- * request is answered here, so later stages (body parsing, the handler) never run.
- */
+/** The route hook that runs the seed's checks in its order: login, then method. */
 export function createGuard (route: AjaxRoute, login: LoginCheck, writer: EnvelopeWriter, stage: AjaxCheckHook) {
   const { loginRequired, allowed } = route
 
@@ -197,20 +168,16 @@ export function createGuard (route: AjaxRoute, login: LoginCheck, writer: Envelo
   return stageHook(loginRequired ? checkLogin : checkMethod, stage)
 }
 
-/** The methods that must not change state: never checked for their origin. */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-// A serialized origin, as browsers send it: scheme "://" host [":" port], nothing more.
 const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/((?:\[[0-9a-f:.]+\]|[a-z0-9._~-]+)(?::\d{1,5})?)$/i
 
-/** Why a request is refused as cross-origin, or `null` when it passes (SPEC §8). */
-export function crossOriginRefusal (request: FastifyRequest, trustedOrigins: ReadonlySet<string>): string | null {
+/** Why a request is refused as cross-origin, or `null` when it passes. */
+function crossOriginRefusal (request: FastifyRequest, trustedOrigins: ReadonlySet<string>): string | null {
   const headers = request.headers
   const site = headers['sec-fetch-site']
   const origin = headers.origin
-  // Node joins repeated Origin headers with ', '; no single origin holds a comma.
   if (origin !== undefined && origin.includes(',')) return 'several Origin headers'
-  // Browsers since 2023 say where the request comes from: one header read for the common case.
   if (site === 'same-origin' || site === 'none') return null
   if (origin !== undefined && trustedOrigins.has(origin)) return null
   if (site !== undefined) return 'Sec-Fetch-Site is neither same-origin nor none'
@@ -221,11 +188,7 @@ export function crossOriginRefusal (request: FastifyRequest, trustedOrigins: Rea
   return 'Origin does not match the host'
 }
 
-/**
- * Builds the onRequest hook that refuses non-safe cross-origin browser requests with 403, before
- * the login check and before the body is read. `checksSafe` is false for a route registered only
- * for unsafe methods: its requests skip the method test.
- */
+/** The onRequest hook that refuses non-safe cross-origin requests with 403; `checksSafe` tests the method. */
 export function createCrossOriginCheck (settings: CrossOriginSettings, writer: EnvelopeWriter, checksSafe: boolean) {
   const { trustedOrigins } = settings
   return function ajaxCrossOriginCheck (request: FastifyRequest, reply: FastifyReply, done: Done): void {

@@ -23,7 +23,6 @@ export function defaultMessage (status: number): string {
   return SEED_MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error'
 }
 
-/** What an error body may carry besides `error`. */
 export interface ErrorExtras {
   /** Validation errors of a 400. */
   details?: unknown
@@ -31,37 +30,29 @@ export interface ErrorExtras {
   debug?: { message: string, stack?: string }
 }
 
-export interface EnvelopeOptions {
+interface EnvelopeOptions {
   requestId: boolean
   wwwAuthenticate: string | undefined
   stringify: (value: unknown) => string
 }
 
-/**
- * Writes error answers: sets status and headers on the reply and returns the body as a Buffer,
- * which marks it as final bytes: the app's onSend hooks that rewrite text pass it by, and the
- * route's onSend hook sends it as it is. Bodies of the fixed errors (401, 403, 404, 405, 500 and
- * every reason-phrase answer) are built once, as Buffers and as text.
- */
+/** Writes error answers: sets status and headers and returns the body as final bytes. */
 export interface EnvelopeWriter {
   /** An error whose message is text. */
   text (request: FastifyRequest, reply: FastifyReply, status: number, message: string, extras?: ErrorExtras): Buffer
   /** An error whose value is already written as JSON text (what `reply.code(400).send(x)` gave). */
   json (request: FastifyRequest, reply: FastifyReply, status: number, errorJson: string): Buffer
-  /**
-   * What to hand Node for a final body, in the last hook before it writes: a fixed envelope's text
-   * (Node writes text with the head in one chunk, a Buffer in a second one), anything else as it is.
-   */
+  /** In the last hook before Node writes: a fixed envelope as its text, anything else as it is. */
   sendable<T> (body: T): T | string
   /** `text()` for the last hook before Node writes: a fixed envelope comes as its text. */
   finalText (request: FastifyRequest, reply: FastifyReply, status: number, message: string): Buffer | string
-  /** Adds plugin option `wwwAuthenticate`'s header, when it is set, to a 401 sent some other way. */
+  /** Adds plugin option `wwwAuthenticate`'s header to a 401 sent some other way. */
   challenge (reply: FastifyReply): void
 }
 
 function wantsProblem (request: FastifyRequest): boolean {
   const accept = request.headers.accept
-  // Most clients never ask for problem details: skip negotiation unless the type is named.
+  // Negotiate only when the type is named: most clients never ask.
   if (accept === undefined || !NAMES_PROBLEM.test(accept)) return false
   return new Negotiator(request.raw).mediaType(OFFERED_TYPES) === OFFERED_JSON
 }
@@ -80,7 +71,6 @@ export function createEnvelopeWriter (options: EnvelopeOptions): EnvelopeWriter 
     reply.code(status)
     if (status === 401 && wwwAuthenticate !== undefined) reply.header('www-authenticate', wwwAuthenticate)
     const problem = wantsProblem(request)
-    // reply.type() sets the header as named; reply.header() would lower-case the name on every call.
     reply.type(problem ? PROBLEM_TYPE : JSON_TYPE)
     return problem
   }

@@ -15,7 +15,6 @@ interface ErrorFields {
   headers: unknown
   expose: unknown
   validation: unknown
-  /** The thrown value itself, for the stack (read only when it is sent, once). */
   thrown: object
 }
 
@@ -37,10 +36,7 @@ function isErrorStatus (value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 400 && (value as number) <= 599
 }
 
-/**
- * The error's own status when it has a valid one. Without one, an error is internal (500), except
- * after an auth layer set 401 or 403 and passed its strategy's error on, as @fastify/auth does.
- */
+/** The error's own status, else 401/403 an auth layer set on the reply, else 500. */
 function errorStatus (error: ErrorFields | null, reply: FastifyReply): number {
   if (error !== null) {
     if (isErrorStatus(error.statusCode)) return error.statusCode
@@ -50,7 +46,6 @@ function errorStatus (error: ErrorFields | null, reply: FastifyReply): number {
   return set === 401 || set === 403 ? set : 500
 }
 
-/** The error's message when it has one: a non-empty string. */
 function messageOf (error: ErrorFields | null): string | undefined {
   const message = error?.message
   return typeof message === 'string' && message !== '' ? message : undefined
@@ -62,11 +57,7 @@ function ownMessage (error: ErrorFields | null, status: number): string | undefi
   return message !== STATUS_CODES[status] ? message : undefined
 }
 
-/**
- * What a 4xx may tell the client. 401 and 403 come from auth layers (JWT, Basic, Passport) whose
- * messages describe tokens, so they keep the standard text unless the error says its message is
- * safe (`expose: true`, as http-errors and @fastify/sensible set).
- */
+/** What a 4xx may tell the client: a 401 or 403 tells its message only with `expose: true`. */
 function clientMessage (error: ErrorFields | null, status: number): string {
   const message = ownMessage(error, status)
   if (message === undefined) return defaultMessage(status)
@@ -95,10 +86,7 @@ function debugOf (error: ErrorFields | null, thrown: unknown): ErrorExtras['debu
   return { message: messageOf(error) ?? String(thrown), stack }
 }
 
-/**
- * The error handler of every ajax route. Errors become the envelope with the right status; a 5xx
- * never tells the client more than its reason phrase, and is always logged with the request id.
- */
+/** The plugin's error handler: the envelope with the right status; a 5xx is logged and masked. */
 export function createErrorHandler (writer: EnvelopeWriter, debug: boolean): ErrorHandler {
   function answer (thrown: unknown, request: FastifyRequest, reply: FastifyReply): void {
     dropInvalidHeaders(reply)
@@ -120,27 +108,20 @@ export function createErrorHandler (writer: EnvelopeWriter, debug: boolean): Err
     try {
       answer(thrown, request, reply)
     } catch (failure) {
-      // An error whose getters throw must not reach Fastify's fallback, which would send its message.
+      // Getters that throw must not reach Fastify's fallback, which would send the message.
       request.log.error({ err: failure }, 'fastify-ajaxutils: could not read the error of an ajax route')
       reply.send(writer.text(request, reply, 500, defaultMessage(500)))
     }
   }
 }
 
-/** Text an app's error handler sends that the client can read: typed JSON or plain text, or untyped. */
 function isReadableText (type: unknown): boolean {
   return type === undefined || (typeof type === 'string' && NAMES_READABLE.test(type))
 }
 
 const NAMES_READABLE = /json|^\s*text\/plain/i
 
-/**
- * While the app's error handlers run on an ajax route, what they send is checked: data is answered
- * as a handler's `reply.code(n).send(x)` (bytes and streams by the route's rule for them); a page
- * (HTML text) gets the envelope with its status's reason phrase, or the masked 500 below 400; an
- * informational status, or a 3xx that is no redirect, the masked 500. Errors they pass on go by
- * untouched, to the next handler.
- */
+/** Checks what the app's error handlers send on an ajax route: a page becomes the envelope. */
 function guardAnswers (reply: FastifyReply, writer: EnvelopeWriter): void {
   const send = reply.send
   reply.send = function guardedSend (this: FastifyReply, payload?: unknown) {
@@ -162,10 +143,7 @@ function isThenable (value: unknown): value is Promise<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as Promise<unknown>).then === 'function'
 }
 
-/**
- * One of the app's handlers as a link of the ajax chain. An async handler that settles without
- * answering passes the error on, where Fastify would answer an empty 200.
- */
+/** An app's handler as a link of the ajax chain; settling without an answer passes the error on. */
 function appLink (handler: ErrorHandlerFunc): ErrorHandlerFunc {
   return function appErrorHandler (error, request, reply) {
     const result = handler(error, request, reply)
@@ -177,20 +155,13 @@ function appLink (handler: ErrorHandlerFunc): ErrorHandlerFunc {
   }
 }
 
-/**
- * The error handler of an ajax route. The app's handlers run first, in Fastify's order: the
- * route's own `errorHandler`, then those set with `setErrorHandler` in its context and the
- * contexts above, as Fastify computed them for the route. An error they pass on (a throw, a
- * rejection, `reply.send(error)`) reaches the plugin's handler where it would reach Fastify's
- * default. Without app handlers the plugin's handler answers at once.
- */
+/** The error handler of an ajax route: the app's handlers in Fastify's order, then the plugin's. */
 export function createRouteErrorHandler (own: ErrorHandler | undefined, ajax: ErrorHandler, chain: ErrorChain, writer: EnvelopeWriter): ErrorHandler {
   const last: ErrorHandlerFunc = function ajaxLastErrorHandler (error, request, reply) {
     Reflect.deleteProperty(reply, 'send')
     ajax(error as FastifyError, request, reply)
   }
   const ownLinks = own === undefined ? [] : [appLink(own as ErrorHandlerFunc)]
-  // Fastify's chain for a route is fixed once the app is ready: each is mirrored once.
   const mirrors = new WeakMap<object, object | null>()
 
   function mirrorOf (next: object): object | null {

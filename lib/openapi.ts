@@ -23,10 +23,10 @@ export const ajaxErrorSchema = Object.freeze({
 } as const)
 
 /** The same schema shared by id: `$ref: 'AjaxError#'`. */
-export const AJAX_ERROR_SCHEMA = Object.freeze({ $id: 'AjaxError', ...ajaxErrorSchema })
+const AJAX_ERROR_SCHEMA = Object.freeze({ $id: 'AjaxError', ...ajaxErrorSchema })
 
 /** The RFC 9457 form, answered to `Accept: application/problem+json`: `$ref: 'AjaxProblem#'`. */
-export const AJAX_PROBLEM_SCHEMA = Object.freeze({
+const AJAX_PROBLEM_SCHEMA = Object.freeze({
   $id: 'AjaxProblem',
   description: 'RFC 9457 problem details of an ajax route, for Accept: application/problem+json',
   type: 'object',
@@ -52,10 +52,7 @@ const DESCRIPTIONS: Readonly<Record<number, string>> = {
   500: 'Internal Server Error'
 }
 
-/**
- * Adds the shared schemas once per app (a nearer registration finds its parent's), and only for
- * an app that documents itself with @fastify/swagger: other apps keep their schema ids to themselves.
- */
+/** Adds the shared schemas once per app, only in apps that use @fastify/swagger. */
 export function addEnvelopeSchemas (fastify: FastifyInstance): void {
   if (!fastify.hasPlugin('@fastify/swagger')) return
   for (const schema of [AJAX_ERROR_SCHEMA, AJAX_PROBLEM_SCHEMA]) {
@@ -82,7 +79,7 @@ interface DocumentedRoute {
 }
 
 /** The error statuses an ajax route can answer, by what it checks. */
-export function errorStatuses (ajax: AjaxRoute, schema: RouteSchema | undefined, hasStrategies: boolean, crossOriginChecked: boolean): number[] {
+function errorStatuses (ajax: AjaxRoute, schema: RouteSchema | undefined, hasStrategies: boolean, crossOriginChecked: boolean): number[] {
   const statuses = []
   if (schema?.body !== undefined || schema?.querystring !== undefined || schema?.params !== undefined || schema?.headers !== undefined) statuses.push(400)
   if (ajax.loginRequired) statuses.push(401)
@@ -93,11 +90,7 @@ export function errorStatuses (ajax: AjaxRoute, schema: RouteSchema | undefined,
   return statuses
 }
 
-/**
- * Documents the error answers of ajax routes for @fastify/swagger. The responses are added once
- * the app is ready, after Fastify has compiled the routes' serializers, so documenting them never
- * changes how a route answers; statuses a route documents itself are kept as they are.
- */
+/** Documents ajax routes' error answers for @fastify/swagger, at ready, keeping statuses a route documents. */
 export function createOpenApiDocs (fastify: FastifyInstance, hasStrategies: boolean) {
   const pending: Array<{ route: DocumentedRoute, statuses: number[] }> = []
 
@@ -108,7 +101,6 @@ export function createOpenApiDocs (fastify: FastifyInstance, hasStrategies: bool
       // @fastify/swagger documents a default 200 only for routes without responses: keep it.
       const response: Record<string, unknown> = route.schema?.response === undefined ? { 200: { description: 'Default Response' } } : {}
       for (const status of statuses) response[status] = { description: DESCRIPTIONS[status], ...envelope }
-      // A new schema object: the route's own (maybe shared with other routes) is left untouched.
       route.schema = { ...route.schema, response: { ...response, ...route.schema?.response } }
     }
     pending.length = 0

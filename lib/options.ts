@@ -20,11 +20,8 @@ export function allowHeader (methods: Iterable<string>): string {
   return [...methods].sort().join(', ')
 }
 
-/**
- * Adds HEAD wherever GET is, since HTTP ties HEAD to GET. The header names HEAD only when the
- * route answers it (Fastify's HEAD twin of a GET route, unless `exposeHeadRoutes` is off).
- */
-export function allowedMethods (methods: Iterable<string>, headServed: boolean): AllowedMethods {
+/** Adds HEAD wherever GET is; the header names HEAD only when the route answers it. */
+function allowedMethods (methods: Iterable<string>, headServed: boolean): AllowedMethods {
   const set = new Set(methods)
   if (set.has('GET')) set.add('HEAD')
   const named = headServed ? set : [...set].filter((method) => method !== 'HEAD')
@@ -50,15 +47,13 @@ const requireDeprecation = createDeprecation({
   message: 'config.ajax.require is deprecated: use config.ajax.methods, which takes a list'
 })
 
-/** Where options come from: how messages name them (`config.ajax` or `all`) and which error to raise. */
-export interface OptionsSource {
+/** Where options come from: how messages name them and which error to raise. */
+interface OptionsSource {
   readonly name: string
-  /** How a message about a route names these options (`all` is the plugin's option there). */
   readonly quoted: string
   fail (problem: string): never
 }
 
-/** The source of a route's `config.ajax`: errors name the route. */
 export function routeSource (route: string): OptionsSource {
   return {
     name: 'config.ajax',
@@ -67,11 +62,7 @@ export function routeSource (route: string): OptionsSource {
   }
 }
 
-/**
- * Options in canonical form. `restrictedBy` is the option their method restriction was written
- * as (`config.ajax.require`, `plugin option all.methods`), so that a route's startup error names
- * what the user wrote rather than the canonical `methods`.
- */
+/** Options in canonical form; `restrictedBy` names the option the method restriction was written as. */
 export interface CanonicalRouteOptions extends AjaxRouteOptions {
   restrictedBy?: string
 }
@@ -87,10 +78,7 @@ function methodName (source: OptionsSource, key: string, value: unknown, known: 
   return method
 }
 
-/**
- * Checks a `config.ajax` object (or the plugin's `all`) and returns it in canonical form: method
- * names upper case, `require` turned into `methods`. Throws naming the route and the option.
- */
+/** Checks a `config.ajax` object (or `all`) and returns it in canonical form. */
 export function checkRouteOptions (value: unknown, source: OptionsSource, known: ReadonlySet<string>): CanonicalRouteOptions {
   if (!isPlainObject(value)) failOption(source, null, 'must be true, false or an object')
   for (const key of Object.keys(value)) {
@@ -104,7 +92,6 @@ export function checkRouteOptions (value: unknown, source: OptionsSource, known:
 
   const options: CanonicalRouteOptions = {}
   if (value.loginRequired !== undefined) options.loginRequired = value.loginRequired as boolean
-  // An explicit false is kept: merged over `all`, it drops that restriction of the outer options.
   if (value.requireGET !== undefined) options.requireGET = value.requireGET as boolean
   if (value.requirePOST !== undefined) options.requirePOST = value.requirePOST as boolean
   if (value.methods !== undefined) {
@@ -129,11 +116,7 @@ function declaredMethods (options: AjaxRouteOptions): readonly string[] | null {
   return options.methods ?? null
 }
 
-/**
- * The methods the route accepts. Its `Allow` names those it is registered for, as the router-level
- * 405 does (a method it is not registered for gets that 405). A route registered for none of
- * them (`requirePOST` on a GET route, as the seed allows) names what its options declare.
- */
+/** The methods the route accepts; `Allow` names those it is registered for, else what is declared. */
 function allowedBy (options: AjaxRouteOptions, shape: RouteShape): AllowedMethods | null {
   const declared = declaredMethods(options)
   if (declared === null) return null
@@ -141,11 +124,7 @@ function allowedBy (options: AjaxRouteOptions, shape: RouteShape): AllowedMethod
   return allowedMethods(served.length > 0 ? served : declared, shape.headServed)
 }
 
-/**
- * Merges nearer options (a route's own, or a nested registration's `all`) over outer ones: what the
- * nearer ones leave unset stays. `loginRequired` goes key by key; a method restriction replaces the
- * outer one as a whole, and `requireGET: false` / `requirePOST: false` drop that outer restriction.
- */
+/** Merges nearer options over outer ones; a method restriction replaces the outer one as a whole. */
 export function mergeRouteOptions (defaults: CanonicalRouteOptions, own: CanonicalRouteOptions): CanonicalRouteOptions {
   const merged = declaredMethods(own) !== null ? { ...own } : { ...defaults, ...own }
   if (own.loginRequired === undefined && defaults.loginRequired !== undefined) merged.loginRequired = defaults.loginRequired
@@ -153,22 +132,17 @@ export function mergeRouteOptions (defaults: CanonicalRouteOptions, own: Canonic
   return merged
 }
 
-/** What the route is registered for: its methods, and whether its URL answers HEAD. */
-export interface RouteShape {
-  /** The route's methods; for Fastify's HEAD twin of a GET route, the GET route's. */
+/** The route's methods (the GET route's, for its HEAD twin), and whether its URL answers HEAD. */
+interface RouteShape {
   methods: readonly string[]
   headServed: boolean
 }
 
-/**
- * Turns canonical options into the frozen settings the route's hooks use. A `methods` list that
- * shares none of the route's own methods is a mistake.
- */
+/** Turns canonical options into the frozen settings the route's hooks use. */
 export function buildAjaxRoute (options: CanonicalRouteOptions, source: OptionsSource, shape: RouteShape): AjaxRoute {
   const allowed = allowedBy(options, shape)
   const { methods } = shape
   if (options.methods !== undefined && !methods.some((method) => allowed?.set.has(method))) {
-    // Canonical `methods` always records the option it was written as.
     source.fail(`${String(options.restrictedBy)} allows none of the route's methods (${methods.join(', ')})`)
   }
   return Object.freeze({ loginRequired: options.loginRequired === true, allowed })
@@ -176,7 +150,6 @@ export function buildAjaxRoute (options: CanonicalRouteOptions, source: OptionsS
 
 /** Plugin options, checked and with defaults filled in. */
 export interface AjaxutilsSettings {
-  /** Defaults for every route of the context, or `null` when routes opt in one by one. */
   readonly all: CanonicalRouteOptions | null
   readonly authenticate: readonly AjaxAuthStrategy[] | null
   readonly relation: 'or' | 'and'
@@ -185,14 +158,13 @@ export interface AjaxutilsSettings {
   readonly debug: boolean
   readonly requestId: boolean
   readonly stringify: Stringify
-  /** Plugin option `csrf`: `undefined` when not given (a nested registration then keeps its parent's). */
+  /** `undefined` when not given: a nested registration then keeps its parent's. */
   readonly csrf: CrossOriginSettings | false | undefined
 }
 
-// What Node accepts in a header value: checked here so a typo fails at startup, not on the first 401.
+// What Node accepts in a header value: a typo fails at startup.
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]+$/
 const HOOKS: readonly AjaxCheckHook[] = ['onRequest', 'preParsing', 'preValidation', 'preHandler']
-// Keys Fastify itself accepts in any plugin's options.
 const FASTIFY_KEYS = ['prefix', 'logLevel', 'logSerializers']
 const OPTION_KEYS = new Set([
   'all', 'authenticate', 'relation', 'hook', 'wwwAuthenticate', 'debug', 'requestId', 'json', 'csrf', ...FASTIFY_KEYS
@@ -234,7 +206,6 @@ function checkJson (value: unknown): Stringify {
     if (key !== 'stringify') failPlugin(`json has unknown key '${key}': request bodies stay with Fastify's parser`)
   }
   const custom = value.stringify as (data: unknown) => unknown
-  // Anything but text would be sent as something else, or break the answer: refuse it per call.
   return function customStringify (data) {
     const text = custom(data)
     if (typeof text !== 'string') throw new FST_AJAX_JSON_WRITER(text === null ? 'null' : typeof text)
@@ -242,15 +213,12 @@ function checkJson (value: unknown): Stringify {
   }
 }
 
-/** Checks plugin options up front and returns frozen settings; the caller's object is not touched. */
-/**
- * Whether the login check runs before the body is read (onRequest, preParsing): only then does it
- * also run for a method the URL has no route for, ahead of the router-level 405.
- */
+/** Whether the login check runs before the body is read, and so ahead of the router-level 405. */
 export function checksBeforeBody (settings: AjaxutilsSettings): boolean {
   return settings.hook === 'onRequest' || settings.hook === 'preParsing'
 }
 
+/** Checks plugin options up front and returns frozen settings; the caller's object is not touched. */
 export function normalizePluginOptions (value: unknown, knownMethods: ReadonlySet<string>): AjaxutilsSettings {
   const options = value
   if (!isPlainObject(options)) failPlugin('object expected: pass plugin options as a plain object')
@@ -278,7 +246,7 @@ export function normalizePluginOptions (value: unknown, knownMethods: ReadonlySe
   })
 }
 
-/** The cross-origin check of a registration (SPEC §8): on, with the origins it trusts. */
+/** The cross-origin check of a registration: on, with the origins it trusts. */
 export interface CrossOriginSettings {
   readonly trustedOrigins: ReadonlySet<string>
 }
@@ -312,11 +280,7 @@ function checkCrossOrigin (value: unknown): CrossOriginSettings | false | undefi
   return Object.freeze({ trustedOrigins: new Set(origins.map(checkTrustedOrigin)) })
 }
 
-/**
- * The cross-origin check a registration gives its routes: its own option, or, when it has none,
- * what a registration around it decided (on by default). Trusted origins add up; only an
- * explicit `false` turns the check off.
- */
+/** A registration's own `csrf` over the outer one: trusted origins add up, only `false` turns it off. */
 export function mergeCrossOrigin (outer: CrossOriginSettings | false | undefined, own: CrossOriginSettings | false | undefined): CrossOriginSettings | false {
   if (own === undefined) return outer ?? CROSS_ORIGIN_ON
   if (own === false || outer === undefined || outer === false) return own

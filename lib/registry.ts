@@ -3,11 +3,10 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 import { FST_AJAX_UNSEEN_ROUTE } from './errors'
 import { routeMethods } from './options'
 
-/** A route as the recorder keeps it: Fastify's route options object, which every onRoute hook gets. */
 type Route = RouteOptions & { config?: { ajax?: unknown } }
 
 /** Every route of one app, checked at ready: an onRoute hook added later may still set `config.ajax`. */
-export interface Registry {
+interface Registry {
   readonly routes: Route[]
   /** Per instance, the first route without `config.ajax` registered on it (for the `all` warning). */
   readonly plainRoutes: WeakMap<object, string>
@@ -28,7 +27,6 @@ function carriesAjax (route: Route): boolean {
 function createRegistry (instance: FastifyInstance): Registry {
   const registry: Registry = { routes: [], plainRoutes: new WeakMap(), checking: false }
   registries.set(instance.server, registry)
-  // Registration-time work only: requests never reach this hook.
   instance.addHook('onRoute', function recordRoute (this: FastifyInstance, routeOptions) {
     const route = routeOptions as Route
     registry.routes.push(route)
@@ -37,17 +35,12 @@ function createRegistry (instance: FastifyInstance): Registry {
   return registry
 }
 
-// Fastify publishes every new instance here: the recorder is then its first onRoute hook, and sees
-// the routes added before the plugin loads. An app that never registers the plugin is not checked.
+// The recorder becomes every new instance's first onRoute hook.
 subscribe('fastify.initialization', (message) => {
   createRegistry((message as { fastify: FastifyInstance }).fastify)
 })
 
-/**
- * The root instance of `fastify`'s app: Fastify makes a child context with Object.create() on its
- * parent (not public API), and all share one server. Only for an app created before this module
- * was loaded; should that change, the recorder sits on the context itself and sees less.
- */
+/** The root instance of `fastify`'s app, through prototype-based contexts (internal 8). */
 function rootOf (fastify: FastifyInstance): FastifyInstance {
   let root = fastify
   for (let parent = Object.getPrototypeOf(root); parent !== null && parent.server === fastify.server; parent = Object.getPrototypeOf(parent)) {
@@ -56,11 +49,7 @@ function rootOf (fastify: FastifyInstance): FastifyInstance {
   return root
 }
 
-/**
- * The registry of `fastify`'s app. An app created before the plugin was imported (a plugin file
- * loaded by @fastify/autoload) gets its recorder now, at the root: it sees the routes added from
- * here on, not those already there.
- */
+/** The registry of `fastify`'s app; one created before this module loaded gets it now, at the root. */
 export function registryOf (fastify: FastifyInstance): Registry {
   const registry = registries.get(fastify.server)
   if (registry !== undefined) return registry
@@ -68,10 +57,7 @@ export function registryOf (fastify: FastifyInstance): Registry {
   return createRegistry(rootOf(fastify))
 }
 
-/**
- * Once per app, when it is ready: a route that carries `config.ajax` but that no registration made
- * an ajax route stops the app, naming the route and what to change.
- */
+/** At ready, a route with `config.ajax` that no registration made ajax stops the app. */
 export function checkAtReady (fastify: FastifyInstance, registry: Registry, installed: (route: object) => boolean): void {
   if (registry.checking) return
   registry.checking = true
@@ -86,10 +72,7 @@ export function checkAtReady (fastify: FastifyInstance, registry: Registry, inst
   })
 }
 
-/**
- * Warns when `all: { loginRequired: true }` is registered on an instance that already has routes
- * without `config.ajax`: `all` covers only the routes added after it.
- */
+/** Warns when `all: { loginRequired: true }` comes after routes it does not cover. */
 export function warnUncovered (fastify: FastifyInstance, registry: Registry): void {
   const plain = registry.plainRoutes.get(fastify)
   if (plain === undefined) return

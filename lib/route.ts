@@ -9,7 +9,7 @@ import { indexAjaxRoute, indexOptedOutRoute, noteConstraints, type AppState } fr
 type Hook = (...args: never[]) => unknown
 
 const kInstalled = Symbol('fastify-ajaxutils.installed')
-// Shared by every copy of the plugin in the process: a route another copy made ajax counts as seen.
+// Symbol.for: a route another copy of the plugin made ajax counts as seen.
 const kSeen = Symbol.for('fastify-ajaxutils.seen')
 
 /** The parts of Fastify's route options the plugin reads and replaces. */
@@ -33,9 +33,7 @@ interface Installed {
   onSend: Hook
   guard: { stage: string, hook: Hook } | null
   crossOriginCheck: Hook | null
-  /** The `all` defaults the route was made ajax with, outer ones merged in: nearer ones add to them. */
   defaults: CanonicalRouteOptions | null
-  /** The strategies that decide who is logged in (null: `request.user`); a nearer registration without any keeps them. */
   auth: AuthHook | null
 }
 
@@ -45,10 +43,7 @@ export function isInstalled (route: object): boolean {
   return kSeen in record && record[kSeen] === JSON.stringify(record.config?.ajax)
 }
 
-/**
- * The `all` defaults for a route: a nearer registration's `all` adds to the outer ones, and only
- * what it sets explicitly (`loginRequired: false`, its own method restriction) replaces theirs.
- */
+/** A nearer registration's `all` merged over the outer defaults. */
 function nestedDefaults (outer: CanonicalRouteOptions | null, nearer: CanonicalRouteOptions | null): CanonicalRouteOptions | null {
   if (outer === null || nearer === null) return nearer ?? outer
   return mergeRouteOptions(outer, nearer)
@@ -73,11 +68,7 @@ function uninstall (route: RouteRecord, installed: Installed): void {
 
 const kCrossOrigin = Symbol('fastify-ajaxutils.crossOrigin')
 
-/**
- * The cross-origin check a registration gives its routes: its own option `csrf` merged over the one
- * of the registration around it, which the instance inherits from its parent context. Kept on the
- * instance so that a route only this registration makes ajax still gets what an outer one decided.
- */
+/** A registration's cross-origin check, merged over the one its instance inherits (internal 8). */
 export function registrationCrossOrigin (fastify: FastifyInstance, own: AjaxutilsSettings['csrf']): CrossOriginSettings | false {
   const holder = fastify as FastifyInstance & { [kCrossOrigin]?: CrossOriginSettings | false }
   const merged = mergeCrossOrigin(holder[kCrossOrigin], own)
@@ -85,27 +76,19 @@ export function registrationCrossOrigin (fastify: FastifyInstance, own: Ajaxutil
   return merged
 }
 
-export interface RouteInstaller {
+interface RouteInstaller {
   settings: AjaxutilsSettings
-  /** This registration's cross-origin check, from `registrationCrossOrigin`. */
   crossOrigin: CrossOriginSettings | false
   tools: ResponseTools
-  /** The registration's onSend hook, last of every ajax route's. */
   onSend: AnswerCheck
   login: LoginCheck
-  /** The registration's login strategies (plugin option `authenticate`), which `login` asks. */
   auth: AuthHook | null
   state: AppState
   knownMethods: ReadonlySet<string>
-  /** Records the route's error answers for the OpenAPI document. */
   document: (route: RouteRecord, ajax: AjaxRoute, crossOriginChecked: boolean) => void
 }
 
-/**
- * The plugin's onRoute hook: reads `config.ajax` once, checks and normalizes it, and gives an ajax
- * route its serializer hook, error handler, onSend hook and (when it restricts anything) its guard.
- * Nothing is decided per request that can be decided here.
- */
+/** The plugin's onRoute hook: reads `config.ajax` once and gives an ajax route its hooks and error handler. */
 export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, auth, state, knownMethods, document }: RouteInstaller) {
   const errorHandler = createErrorHandler(tools.writer, settings.debug)
   const errorChain = createErrorChain()
@@ -145,7 +128,6 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, au
     }
     const headServed = isHeadTwin || methods.includes('HEAD') ||
       (methods.includes('GET') && (route.exposeHeadRoute ?? (this.initialConfig as { exposeHeadRoutes?: boolean }).exposeHeadRoutes) !== false)
-    // The twin answers HEAD for its GET route, with that route's settings and `Allow`.
     const ajax = buildAjaxRoute(ajaxOptions, source, { methods: twinOf?.methods ?? methods, headServed })
 
     if (previous !== undefined) uninstall(route, previous)
@@ -165,12 +147,10 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, au
     }
     route.errorHandler = createRouteErrorHandler(route.errorHandler, errorHandler, errorChain, tools.writer)
     const sendHooks = hooksOf(route.onSend)
-    // The twin's last onSend is Fastify's, which measures the body and drops it: ours must run first.
+    // The twin's last onSend is Fastify's, which drops the body: ours runs before it (internal 5).
     sendHooks.splice(isHeadTwin ? sendHooks.length - 1 : sendHooks.length, 0, onSend)
     route.onSend = sendHooks
-    // The reply becomes an ajax reply in the route's first hook, so that whatever is sent from then
-    // on is the plugin's to write before any onSend hook; with a guard, right after it: a login
-    // strategy that answers by itself is told apart by the type its answer sets.
+    // The reply becomes an ajax reply in the route's first hook, or right after the guard.
     if (ajax.loginRequired || ajax.allowed !== null) {
       const guard: Hook = createGuard(ajax, routeLogin, tools.writer, settings.hook)
       const hook: Hook = settings.hook === 'preParsing' ? stageHook(prepare, 'preParsing') : prepare
@@ -180,8 +160,7 @@ export function createOnRoute ({ settings, crossOrigin, tools, onSend, login, au
     } else {
       route.onRequest = [prepare, ...hooksOf(route.onRequest)]
     }
-    // First of the route's onRequest hooks, whatever stage the guard uses: no body is read, no login
-    // checked for a forged request. A route registered only for safe methods gets no hook.
+    // First of all hooks: a forged request reads no body and checks no login.
     if (crossOrigin !== false && ajaxOptions.csrf !== false && !methods.every((method) => SAFE_METHODS.has(method))) {
       installed.crossOriginCheck = createCrossOriginCheck(crossOrigin, tools.writer, methods.some((method) => SAFE_METHODS.has(method)))
       route.onRequest = [installed.crossOriginCheck, ...hooksOf(route.onRequest)]
