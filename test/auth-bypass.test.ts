@@ -3,11 +3,10 @@
 // (no client normalizes the path or the method), and an anonymous request must never reach a
 // handler, never get a 2xx or a 3xx. A logged-in pass over the same matrix proves that the path
 // variants do reach the routes.
-import { connect } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import t, { type Test } from 'tap'
 import ajaxutils from '../index'
-import { fastifyAtLeast, JSON_TYPE, routerSettings } from './helpers'
+import { fastifyAtLeast, JSON_TYPE, rawRequest, routerSettings, type RawResponse } from './helpers'
 
 type Stage = ajaxutils.AjaxCheckHook
 type RouteKey = 'secret' | 'submit' | 'items' | 'root'
@@ -18,35 +17,12 @@ const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const UNAUTHORIZED = { status: 'error', error: 'Unauthorized' }
 const NOT_FOUND_ENVELOPE = { status: 'error', error: 'Not found' }
 
-interface RawResponse {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
-
-/** One HTTP/1.1 request written by hand, so that method and path reach the server exactly as given. */
-function rawRequest (port: number, method: string, path: string, headers: Record<string, string> = {}, body = ''): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    const lines = [`${method} ${path} HTTP/1.1`, 'Host: localhost', 'Connection: close']
-    for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`)
-    if (body !== '') lines.push('Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`)
-    socket.on('connect', () => socket.write(lines.join('\r\n') + '\r\n\r\n' + body))
-    let text = ''
-    socket.setEncoding('latin1')
-    socket.on('data', (chunk: string) => { text += chunk })
-    socket.on('error', reject)
-    socket.on('end', () => {
-      const split = text.indexOf('\r\n\r\n')
-      const [statusLine, ...headerLines] = text.slice(0, split).split('\r\n')
-      const parsed: Record<string, string> = {}
-      for (const line of headerLines) {
-        const colon = line.indexOf(':')
-        parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
-      }
-      resolve({ status: Number(statusLine.split(' ')[1]), headers: parsed, body: text.slice(split + 4) })
-    })
-  })
+/** A request written by hand, so that method and path reach the server exactly as given. */
+function rawSend (port: number, method: string, path: string, headers: Record<string, string> = {}, body = ''): Promise<RawResponse> {
+  const lines = [`${method} ${path} HTTP/1.1`, 'Host: localhost']
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`)
+  if (body !== '') lines.push('Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`)
+  return rawRequest(port, lines, body)
 }
 
 /** A path as sent, and the route Fastify's router resolves it to (null: none; 'bad': a malformed URL). */
@@ -230,7 +206,7 @@ async function startBare (t: Test, setup: Setup): Promise<number> {
 }
 
 function send (port: number, method: string, path: string, headers: Record<string, string> = {}) {
-  return rawRequest(port, method, path, headers, WITH_BODY.has(method) ? '{"amount":100}' : '')
+  return rawSend(port, method, path, headers, WITH_BODY.has(method) ? '{"amount":100}' : '')
 }
 
 function checkBody (t: Test, res: RawResponse, method: string, expected: unknown, label: string): void {
@@ -332,7 +308,7 @@ t.test('lowercase methods never reach a route: Node\'s HTTP parser refuses them 
   const { port } = app.server.address() as { port: number }
   for (const method of ['get', 'Get', 'gEt', 'head', 'post', 'Post', 'put', 'patch', 'delete', 'options']) {
     for (const path of ['/secret', '/submit']) {
-      const res = await rawRequest(port, method, path, { 'x-user': 'ann' })
+      const res = await rawSend(port, method, path, { 'x-user': 'ann' })
       t.equal(res.status, 400, `${method} ${path}`)
       t.same(JSON.parse(res.body), { error: 'Bad Request', message: 'Client Error', statusCode: 400 })
     }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type InjectOptions, type LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
@@ -76,4 +77,36 @@ export async function expectAnswer (t: Test, app: FastifyInstance, url: string, 
   t.equal(res.headers['content-type'], expected.type ?? JSON_TYPE, `${url}: content type`)
   for (const [name, value] of Object.entries(expected.headers ?? {})) t.equal(res.headers[name], value, `${url}: ${name}`)
   t.equal(res.body, expected.body, `${url}: body`)
+}
+
+export interface RawResponse {
+  status: number
+  /** By lower-case name; a repeated header keeps its last value. */
+  headers: Record<string, string>
+  body: string
+}
+
+/**
+ * One HTTP/1.1 request written by hand over a real socket, its head lines exactly as given (a
+ * method, a path or a repeated header no client would send), then `body`.
+ */
+export function rawRequest (port: number, lines: string[], body = ''): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.on('connect', () => socket.write([...lines, 'Connection: close'].join('\r\n') + '\r\n\r\n' + body))
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => { text += chunk })
+    socket.on('error', reject)
+    socket.on('end', () => {
+      const split = text.indexOf('\r\n\r\n')
+      const [statusLine, ...headerLines] = text.slice(0, split).split('\r\n')
+      const headers: Record<string, string> = {}
+      for (const line of headerLines) {
+        const colon = line.indexOf(':')
+        headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
+      }
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: text.slice(split + 4) })
+    })
+  })
 }
